@@ -1,0 +1,18 @@
+#pragma once
+// The whole public API of ignis.
+#include "ignis/core/build_info.hpp"
+#include "ignis/core/device.hpp"
+#include "ignis/core/dtype.hpp"
+#include "ignis/core/error.hpp"
+#include "ignis/core/scalar.hpp"
+#include "ignis/core/shape.hpp"
+#include "ignis/core/threads.hpp"
+#include "ignis/ops/elementwise.hpp"
+#include "ignis/ops/index.hpp"
+#include "ignis/ops/join.hpp"
+#include "ignis/ops/linalg.hpp"
+#include "ignis/ops/operators.hpp"
+#include "ignis/ops/reduce.hpp"
+#include "ignis/tensor/factories.hpp"
+#include "ignis/tensor/generator.hpp"
+#include "ignis/tensor/tensor.hpp"

@@ -1,0 +1,61 @@
+#pragma once
+// Elementwise operations with NumPy broadcasting and PyTorch's type promotion:
+//  * operands are promoted along bool < uint8 < int32 < int64 < float32 < float64, where a
+//    0-dimensional tensor or a Scalar only raises the result's category (bool, integer,
+//    floating point), never its width within a category: float32 tensor * 2.0 stays float32;
+//  * div, and the floating-point functions (exp, log, sqrt, rsqrt, tanh, sigmoid, gelu), turn
+//    integer inputs into float32 (true division, like torch.div);
+//  * comparisons, isnan and isfinite return bool.
+#include <optional>
+
+#include "ignis/core/scalar.hpp"
+#include "ignis/tensor/tensor.hpp"
+
+namespace ignis {
+
+Tensor neg(const Tensor& x);
+Tensor abs(const Tensor& x);
+Tensor sign(const Tensor& x);
+Tensor relu(const Tensor& x);
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+Tensor sqrt(const Tensor& x);
+Tensor rsqrt(const Tensor& x);
+Tensor tanh(const Tensor& x);
+Tensor sigmoid(const Tensor& x);
+/// The exact GELU: x * Φ(x).
+Tensor gelu(const Tensor& x);
+Tensor isnan(const Tensor& x);
+Tensor isfinite(const Tensor& x);
+/// Limits x to [min, max]; either bound may be omitted (not both). NaN stays NaN.
+Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max);
+
+#define IGNIS_DECLARE_BINARY(name)                    \
+  Tensor name(const Tensor& a, const Tensor& b);      \
+  Tensor name(const Tensor& a, const Scalar& b);      \
+  Tensor name(const Scalar& a, const Tensor& b);
+IGNIS_DECLARE_BINARY(add)
+IGNIS_DECLARE_BINARY(sub)
+IGNIS_DECLARE_BINARY(mul)
+IGNIS_DECLARE_BINARY(div)
+IGNIS_DECLARE_BINARY(pow)
+IGNIS_DECLARE_BINARY(maximum)
+IGNIS_DECLARE_BINARY(minimum)
+IGNIS_DECLARE_BINARY(eq)
+IGNIS_DECLARE_BINARY(ne)
+IGNIS_DECLARE_BINARY(lt)
+IGNIS_DECLARE_BINARY(le)
+IGNIS_DECLARE_BINARY(gt)
+IGNIS_DECLARE_BINARY(ge)
+#undef IGNIS_DECLARE_BINARY
+
+/// cond ? a : b elementwise, all three broadcast together; cond must be bool.
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+Tensor where(const Tensor& cond, const Tensor& a, const Scalar& b);
+Tensor where(const Tensor& cond, const Scalar& a, const Tensor& b);
+
+/// The dtype add(a, b) would produce (PyTorch's torch.result_type).
+DType result_type(const Tensor& a, const Tensor& b);
+DType result_type(const Tensor& a, const Scalar& b);
+
+}  // namespace ignis

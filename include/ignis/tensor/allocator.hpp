@@ -1,0 +1,62 @@
+#pragma once
+// Device memory: an Allocator hands out DataPtrs, which own their bytes and know how to free
+// them. The CPU allocator aligns every block to 64 bytes (a cache line, and AVX-512 width).
+#include <cstddef>
+#include <utility>
+
+#include "ignis/core/device.hpp"
+
+namespace ignis {
+
+/// Owning pointer to device memory plus its deleter (move-only).
+class DataPtr {
+ public:
+  using Deleter = void (*)(void* ptr, void* context);
+
+  DataPtr() = default;
+  DataPtr(void* ptr, Device device, Deleter deleter, void* context = nullptr)
+      : ptr_(ptr), device_(device), deleter_(deleter), context_(context) {}
+  DataPtr(DataPtr&& other) noexcept { swap(other); }
+  DataPtr& operator=(DataPtr&& other) noexcept {
+    DataPtr tmp(static_cast<DataPtr&&>(other));
+    swap(tmp);
+    return *this;
+  }
+  DataPtr(const DataPtr&) = delete;
+  DataPtr& operator=(const DataPtr&) = delete;
+  ~DataPtr() {
+    if (ptr_ != nullptr && deleter_ != nullptr) deleter_(ptr_, context_);
+  }
+
+  void* get() const { return ptr_; }
+  Device device() const { return device_; }
+
+ private:
+  void swap(DataPtr& o) noexcept {
+    std::swap(ptr_, o.ptr_);
+    std::swap(device_, o.device_);
+    std::swap(deleter_, o.deleter_);
+    std::swap(context_, o.context_);
+  }
+
+  void* ptr_ = nullptr;
+  Device device_ = Device::cpu();
+  Deleter deleter_ = nullptr;
+  void* context_ = nullptr;
+};
+
+class Allocator {
+ public:
+  virtual ~Allocator() = default;
+  /// Returns nbytes of memory on this allocator's device (a null pointer for 0 bytes);
+  /// throws OutOfMemoryError when it cannot.
+  virtual DataPtr allocate(std::size_t nbytes) = 0;
+};
+
+/// Alignment of every CPU block, in bytes.
+inline constexpr std::size_t kCpuAlignment = 64;
+
+/// The process-wide CPU allocator (thread-safe).
+Allocator& cpu_allocator();
+
+}  // namespace ignis

@@ -1,0 +1,93 @@
+#pragma once
+// The Backend interface: what a device must implement for the ops layer. Internal to ignis.
+//
+// Contracts shared by every method:
+//  * Tensors arrive validated by the ops layer: defined, on this backend's device, with the
+//    dtypes and shapes stated below. Backends do not re-validate; they compute.
+//  * Inputs may be arbitrary strided views (including stride 0 from expand); outputs may be
+//    views too, unless a method says "contiguous".
+//  * Elementwise outputs have exactly the shape of their (already expanded) inputs.
+#include <cstdint>
+
+#include "ignis/core/device.hpp"
+#include "ignis/tensor/allocator.hpp"
+#include "ignis/tensor/generator.hpp"
+#include "ignis/tensor/tensor.hpp"
+#include "kernels/op_kinds.hpp"
+
+namespace ignis::backend {
+
+using kernels::ArgReduceOp;
+using kernels::BinaryOp;
+using kernels::GenerateOp;
+using kernels::GenerateParams;
+using kernels::RandomOp;
+using kernels::RandomParams;
+using kernels::ReduceOp;
+using kernels::SoftmaxOp;
+using kernels::UnaryOp;
+using kernels::UnaryParams;
+
+/// out = a @ b + beta * out.
+struct MatmulOptions {
+  double beta = 0.0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  virtual DeviceType device_type() const = 0;
+  virtual Allocator& allocator(Device device) = 0;
+
+  /// dst = src elementwise, converting dtype; same shape. A device backend also copies between
+  /// its device and the CPU.
+  virtual void copy(const Tensor& src, const Tensor& dst) = 0;
+  virtual void fill(const Tensor& dst, const Scalar& value) = 0;
+
+  /// out = f(in); out has in's dtype, or bool for kIsNan/kIsFinite.
+  virtual void unary(UnaryOp op, const UnaryParams& params, const Tensor& in,
+                     const Tensor& out) = 0;
+  /// out = f(a, b); a and b share a dtype; out has it too, or bool for comparisons.
+  virtual void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) = 0;
+  /// out = cond ? a : b; cond is bool; a, b and out share a dtype.
+  virtual void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) = 0;
+
+  /// out has in's rank; a dimension with out.size == 1 < in.size (or in.size == 0) is reduced.
+  /// Sums of integers and bools are int64; max/min keep the dtype.
+  virtual void reduce(ReduceOp op, const Tensor& in, const Tensor& out) = 0;
+  /// Index (int64) of the max/min along dim; out has in's rank with size 1 at dim; in.size(dim) > 0.
+  virtual void arg_reduce(ArgReduceOp op, const Tensor& in, int dim, const Tensor& out) = 0;
+  /// Softmax or log-softmax along dim; in and out contiguous, floating point, same shape.
+  virtual void softmax(SoftmaxOp op, const Tensor& in, int dim, const Tensor& out) = 0;
+
+  /// a (B, M, K) @ b (B, K, N) -> out (B, M, N) contiguous; a and b may be strided (batch
+  /// stride 0 for broadcast); all three share a dtype.
+  virtual void matmul(const Tensor& a, const Tensor& b, const Tensor& out,
+                      MatmulOptions options) = 0;
+
+  /// out[..., j, ...] = in[..., index[..., j, ...], ...] along dim, where index (int64) has
+  /// out's shape (torch.gather; index_select passes an expanded index). Throws IndexError for
+  /// an index outside [0, in.size(dim)).
+  virtual void gather(const Tensor& in, int dim, const Tensor& index, const Tensor& out) = 0;
+
+  /// out[i] = f(i) for a contiguous out.
+  virtual void generate(GenerateOp op, const GenerateParams& params, const Tensor& out) = 0;
+  /// Random values for a contiguous out from the Philox stream starting at `state`
+  /// (kernels/philox.hpp fixes which block feeds which element).
+  virtual void random(RandomOp op, const RandomParams& params, PhiloxState state,
+                      const Tensor& out) = 0;
+
+  /// Waits for queued work on the device (no-op on the CPU).
+  virtual void synchronize(Device) {}
+};
+
+/// The backend of a device: the CPU backend, or the CUDA plugin (loaded on first use). Throws
+/// BackendUnavailableError with the reason when CUDA cannot be used.
+Backend& for_device(Device device);
+Backend& cpu_backend();
+
+/// Version of the C++ interface between libignis and the CUDA plugin; both must agree.
+inline constexpr int kPluginAbiVersion = 1;
+
+}  // namespace ignis::backend

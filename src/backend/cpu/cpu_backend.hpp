@@ -1,0 +1,27 @@
+#pragma once
+// The CPU backend: shared functors run in OpenMP loops; GEMM goes to oneDNN.
+#include "backend/backend.hpp"
+
+namespace ignis::backend {
+
+class CpuBackend final : public Backend {
+ public:
+  DeviceType device_type() const override { return DeviceType::kCPU; }
+  Allocator& allocator(Device) override { return cpu_allocator(); }
+
+  void copy(const Tensor& src, const Tensor& dst) override;
+  void fill(const Tensor& dst, const Scalar& value) override;
+  void unary(UnaryOp op, const UnaryParams& params, const Tensor& in, const Tensor& out) override;
+  void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) override;
+  void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) override;
+  void reduce(ReduceOp op, const Tensor& in, const Tensor& out) override;
+  void arg_reduce(ArgReduceOp op, const Tensor& in, int dim, const Tensor& out) override;
+  void softmax(SoftmaxOp op, const Tensor& in, int dim, const Tensor& out) override;
+  void matmul(const Tensor& a, const Tensor& b, const Tensor& out, MatmulOptions options) override;
+  void gather(const Tensor& in, int dim, const Tensor& index, const Tensor& out) override;
+  void generate(GenerateOp op, const GenerateParams& params, const Tensor& out) override;
+  void random(RandomOp op, const RandomParams& params, PhiloxState state,
+              const Tensor& out) override;
+};
+
+}  // namespace ignis::backend

@@ -1,0 +1,78 @@
+#include "cuda_plugin.hpp"
+
+#include <dlfcn.h>
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+
+#include "ignis/core/build_info.hpp"
+
+namespace ignis::backend {
+
+namespace {
+
+/// The directory libignis was loaded from: the plugin is installed beside it.
+std::filesystem::path library_directory() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&cuda_plugin_status), &info) == 0 || info.dli_fname == nullptr) {
+    return {};
+  }
+  return std::filesystem::path(info.dli_fname).parent_path();
+}
+
+CudaPluginStatus load() {
+  CudaPluginStatus status;
+  if (const char* override_path = std::getenv("IGNIS_CUDA_PLUGIN"); override_path && *override_path) {
+    status.path = override_path;
+  } else if (!build_info::kCudaBuilt) {
+    status.state = CudaPluginStatus::State::kNotBuilt;
+    status.reason = fmt::format("ignis was built without CUDA ({})", build_info::kCudaNotBuiltReason);
+    return status;
+  } else {
+    status.path = (library_directory() / build_info::kCudaPluginName).string();
+  }
+
+  void* handle = dlopen(status.path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    status.state = CudaPluginStatus::State::kLoadFailed;
+    const char* err = dlerror();
+    status.reason = fmt::format("could not load the CUDA plugin {}: {}", status.path,
+                                err ? err : "unknown dlopen error");
+    return status;
+  }
+  auto abi = reinterpret_cast<PluginAbiFn>(dlsym(handle, kPluginAbiSymbol));
+  auto create = reinterpret_cast<PluginCreateFn>(dlsym(handle, kPluginCreateSymbol));
+  if (abi == nullptr || create == nullptr) {
+    status.state = CudaPluginStatus::State::kLoadFailed;
+    status.reason = fmt::format("{} is not an ignis CUDA plugin (missing {} or {})", status.path,
+                                kPluginAbiSymbol, kPluginCreateSymbol);
+    return status;
+  }
+  if (abi() != kPluginAbiVersion) {
+    status.state = CudaPluginStatus::State::kLoadFailed;
+    status.reason = fmt::format("{} speaks plugin ABI {} but this libignis expects {}; rebuild "
+                                "ignis so both come from the same build",
+                                status.path, abi(), kPluginAbiVersion);
+    return status;
+  }
+  char error[1024] = {};
+  status.backend = create(error, sizeof(error));
+  if (status.backend == nullptr) {
+    status.state = CudaPluginStatus::State::kCreateFailed;
+    status.reason = error[0] ? error : "the CUDA plugin returned no backend and no reason";
+    return status;
+  }
+  status.state = CudaPluginStatus::State::kLoaded;
+  return status;  // the handle stays open for the life of the process
+}
+
+}  // namespace
+
+const CudaPluginStatus& cuda_plugin_status() {
+  static const CudaPluginStatus status = load();  // thread-safe initialisation
+  return status;
+}
+
+}  // namespace ignis::backend

@@ -1,0 +1,30 @@
+#pragma once
+// Loading the CUDA backend plugin (libignis_cuda.so) with dlopen, once, on first use.
+// The outcome is kept, with the reason when it failed, for `ignis info` and `ignis doctor`.
+#include <string>
+
+#include "backend.hpp"
+
+namespace ignis::backend {
+
+struct CudaPluginStatus {
+  enum class State { kNotBuilt, kLoadFailed, kCreateFailed, kLoaded };
+  State state = State::kNotBuilt;
+  std::string path;    // where the plugin was looked for
+  std::string reason;  // why it is not usable (dlerror text, the plugin's own message, ...)
+  Backend* backend = nullptr;
+};
+
+/// Loads the plugin on the first call (thread-safe) and returns the outcome.
+const CudaPluginStatus& cuda_plugin_status();
+
+/// Symbols the plugin exports (extern "C").
+inline constexpr const char* kPluginAbiSymbol = "ignis_cuda_plugin_abi_version";
+inline constexpr const char* kPluginCreateSymbol = "ignis_cuda_plugin_create";
+/// int ignis_cuda_plugin_abi_version();
+using PluginAbiFn = int (*)();
+/// Backend* ignis_cuda_plugin_create(char* error, size_t error_size): the backend, or null with
+/// a message in error.
+using PluginCreateFn = Backend* (*)(char* error, unsigned long error_size);
+
+}  // namespace ignis::backend

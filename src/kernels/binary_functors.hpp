@@ -1,0 +1,127 @@
+#pragma once
+// Elementwise binary math, shared by the CPU loop and the CUDA kernel. Both operands have the
+// same dtype T (the ops layer converts them first). Traits: kIntegral = also defined for
+// integer/bool dtypes; kOutBool = the result is bool.
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+
+#include "ignis/core/host_device.hpp"
+#include "op_kinds.hpp"
+
+namespace ignis::kernels {
+
+struct Add {
+  static constexpr bool kIntegral = true, kOutBool = false;
+  template <class T>
+  IGNIS_HOST_DEVICE T operator()(T a, T b) const { return static_cast<T>(a + b); }
+};
+
+struct Sub {
+  static constexpr bool kIntegral = true, kOutBool = false;
+  template <class T>
+  IGNIS_HOST_DEVICE T operator()(T a, T b) const { return static_cast<T>(a - b); }
+};
+
+struct Mul {
+  static constexpr bool kIntegral = true, kOutBool = false;
+  template <class T>
+  IGNIS_HOST_DEVICE T operator()(T a, T b) const { return static_cast<T>(a * b); }
+};
+
+/// True division (the ops layer turns integer operands into floating point first).
+struct Div {
+  static constexpr bool kIntegral = false, kOutBool = false;
+  template <class T>
+  IGNIS_HOST_DEVICE T operator()(T a, T b) const { return a / b; }
+};
+
+/// a^b. Integers: exact, by squaring; a negative exponent gives 0 unless |a| = 1.
+struct Pow {
+  static constexpr bool kIntegral = true, kOutBool = false;
+  template <class T>
+  IGNIS_HOST_DEVICE T operator()(T a, T b) const {
+    if constexpr (std::is_floating_point_v<T>) {
+      return std::pow(a, b);
+    } else if constexpr (std::is_same_v<T, bool>) {
+      return a || !b;
+    } else {
+      if constexpr (std::is_signed_v<T>) {
+        if (b < 0) {
+          if (a == 1) return 1;
+          if (a == -1) return (b % 2 == 0) ? T(1) : T(-1);
+          return 0;
+        }
+      }
+      T result = 1;
+      T base = a;
+      for (T e = b; e > 0; e = static_cast<T>(e >> 1)) {
+        if (e & 1) result = static_cast<T>(result * base);
+        base = static_cast<T>(base * base);
+      }
+      return result;
+    }
+  }
+};
+
+/// Elementwise max; NaN propagates (torch.maximum).
+struct Maximum {
+  static constexpr bool kIntegral = true, kOutBool = false;
+  template <class T>
+  IGNIS_HOST_DEVICE T operator()(T a, T b) const {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (a != a) return a;
+      if (b != b) return b;
+    }
+    return a > b ? a : b;
+  }
+};
+
+struct Minimum {
+  static constexpr bool kIntegral = true, kOutBool = false;
+  template <class T>
+  IGNIS_HOST_DEVICE T operator()(T a, T b) const {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (a != a) return a;
+      if (b != b) return b;
+    }
+    return a < b ? a : b;
+  }
+};
+
+#define IGNIS_COMPARISON_FUNCTOR(Name, expr)                          \
+  struct Name {                                                       \
+    static constexpr bool kIntegral = true, kOutBool = true;          \
+    template <class T>                                                \
+    IGNIS_HOST_DEVICE bool operator()(T a, T b) const { return expr; } \
+  };
+IGNIS_COMPARISON_FUNCTOR(Eq, a == b)
+IGNIS_COMPARISON_FUNCTOR(Ne, a != b)
+IGNIS_COMPARISON_FUNCTOR(Lt, a < b)
+IGNIS_COMPARISON_FUNCTOR(Le, a <= b)
+IGNIS_COMPARISON_FUNCTOR(Gt, a > b)
+IGNIS_COMPARISON_FUNCTOR(Ge, a >= b)
+#undef IGNIS_COMPARISON_FUNCTOR
+
+/// The one BinaryOp -> functor switch: calls f(Functor{}).
+template <class F>
+IGNIS_HOST_DEVICE decltype(auto) visit_binary(BinaryOp op, F&& f) {
+  switch (op) {
+    case BinaryOp::kAdd: return f(Add{});
+    case BinaryOp::kSub: return f(Sub{});
+    case BinaryOp::kMul: return f(Mul{});
+    case BinaryOp::kDiv: return f(Div{});
+    case BinaryOp::kPow: return f(Pow{});
+    case BinaryOp::kMaximum: return f(Maximum{});
+    case BinaryOp::kMinimum: return f(Minimum{});
+    case BinaryOp::kEq: return f(Eq{});
+    case BinaryOp::kNe: return f(Ne{});
+    case BinaryOp::kLt: return f(Lt{});
+    case BinaryOp::kLe: return f(Le{});
+    case BinaryOp::kGt: return f(Gt{});
+    case BinaryOp::kGe: break;
+  }
+  return f(Ge{});
+}
+
+}  // namespace ignis::kernels
