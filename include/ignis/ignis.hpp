@@ -7,6 +7,7 @@
 #include "ignis/core/scalar.hpp"
 #include "ignis/core/shape.hpp"
 #include "ignis/core/threads.hpp"
+#include "ignis/diag/system_info.hpp"
 #include "ignis/ops/elementwise.hpp"
 #include "ignis/ops/index.hpp"
 #include "ignis/ops/join.hpp"

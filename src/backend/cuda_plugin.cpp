@@ -5,7 +5,6 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <mutex>
 
 #include "ignis/core/build_info.hpp"
 
@@ -22,18 +21,24 @@ std::filesystem::path library_directory() {
   return std::filesystem::path(info.dli_fname).parent_path();
 }
 
-CudaPluginStatus load() {
-  CudaPluginStatus status;
+CudaPluginStatus load_default() {
   if (const char* override_path = std::getenv("IGNIS_CUDA_PLUGIN"); override_path && *override_path) {
-    status.path = override_path;
-  } else if (!build_info::kCudaBuilt) {
+    return load_cuda_plugin(override_path);
+  }
+  if (!build_info::kCudaBuilt) {
+    CudaPluginStatus status;
     status.state = CudaPluginStatus::State::kNotBuilt;
     status.reason = fmt::format("ignis was built without CUDA ({})", build_info::kCudaNotBuiltReason);
     return status;
-  } else {
-    status.path = (library_directory() / build_info::kCudaPluginName).string();
   }
+  return load_cuda_plugin((library_directory() / build_info::kCudaPluginName).string());
+}
 
+}  // namespace
+
+CudaPluginStatus load_cuda_plugin(const std::string& path) {
+  CudaPluginStatus status;
+  status.path = path;
   void* handle = dlopen(status.path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     status.state = CudaPluginStatus::State::kLoadFailed;
@@ -45,6 +50,7 @@ CudaPluginStatus load() {
   auto abi = reinterpret_cast<PluginAbiFn>(dlsym(handle, kPluginAbiSymbol));
   auto create = reinterpret_cast<PluginCreateFn>(dlsym(handle, kPluginCreateSymbol));
   if (abi == nullptr || create == nullptr) {
+    dlclose(handle);
     status.state = CudaPluginStatus::State::kLoadFailed;
     status.reason = fmt::format("{} is not an ignis CUDA plugin (missing {} or {})", status.path,
                                 kPluginAbiSymbol, kPluginCreateSymbol);
@@ -68,10 +74,8 @@ CudaPluginStatus load() {
   return status;  // the handle stays open for the life of the process
 }
 
-}  // namespace
-
 const CudaPluginStatus& cuda_plugin_status() {
-  static const CudaPluginStatus status = load();  // thread-safe initialisation
+  static const CudaPluginStatus status = load_default();  // thread-safe initialisation
   return status;
 }
 

@@ -15,8 +15,12 @@ struct CudaPluginStatus {
   Backend* backend = nullptr;
 };
 
-/// Loads the plugin on the first call (thread-safe) and returns the outcome.
+/// Loads the plugin on the first call (thread-safe) and returns the outcome. The plugin is
+/// libignis_cuda.so beside libignis, or the file named by $IGNIS_CUDA_PLUGIN.
 const CudaPluginStatus& cuda_plugin_status();
+
+/// Loads the plugin at `path` now (uncached; the library stays loaded if it is a plugin).
+CudaPluginStatus load_cuda_plugin(const std::string& path);
 
 /// Symbols the plugin exports (extern "C").
 inline constexpr const char* kPluginAbiSymbol = "ignis_cuda_plugin_abi_version";

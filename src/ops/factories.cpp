@@ -63,9 +63,15 @@ Tensor empty(const Shape& shape, TensorOptions options) {
   return Tensor(std::move(storage), shape, contiguous_strides(shape), 0, dtype);
 }
 
-Tensor zeros(const Shape& shape, TensorOptions options) { return full(shape, 0, options); }
+Tensor zeros(const Shape& shape, TensorOptions options) {
+  if (!options.dtype) options.dtype = DType::kFloat32;
+  return full(shape, 0, options);
+}
 
-Tensor ones(const Shape& shape, TensorOptions options) { return full(shape, 1, options); }
+Tensor ones(const Shape& shape, TensorOptions options) {
+  if (!options.dtype) options.dtype = DType::kFloat32;
+  return full(shape, 1, options);
+}
 
 Tensor full(const Shape& shape, const Scalar& value, TensorOptions options) {
   if (!options.dtype) options.dtype = value.default_dtype();
@@ -111,7 +117,7 @@ Tensor linspace(double start, double end, std::int64_t steps, TensorOptions opti
   Tensor out = empty({steps}, {.dtype = dtype, .device = options.device});
   backend::GenerateParams p;
   p.start = start;
-  p.end = end;
+  p.end = steps == 1 ? start : end;  // a single value is start, as in PyTorch
   p.steps = steps;
   p.step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
   if (steps > 0) backend_of(out).generate(backend::GenerateOp::kLinspace, p, out);

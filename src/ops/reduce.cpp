@@ -122,7 +122,7 @@ Tensor argmin(const Tensor& x, std::int64_t dim, KeepDim keep) {
   return arg_reduce_op(backend::ArgReduceOp::kArgMin, "argmin", x, dim, keep);
 }
 
-Tensor var(const Tensor& x, std::int64_t correction) { return var(x, {}, KeepDim::kNo, correction); }
+Tensor var(const Tensor& x) { return var(x, {}, KeepDim::kNo, 1); }
 Tensor var(const Tensor& x, const Dims& dims, KeepDim keep, std::int64_t correction) {
   check_floating(x, "var");
   if (correction < 0) detail::fail<ValueError>("[var] correction must be ≥ 0, got {}", correction);
@@ -133,7 +133,7 @@ Tensor var(const Tensor& x, const Dims& dims, KeepDim keep, std::int64_t correct
   return div(sum(centered * centered, dims, keep), divisor);
 }
 
-Tensor std(const Tensor& x, std::int64_t correction) { return sqrt(var(x, correction)); }
+Tensor std(const Tensor& x) { return sqrt(var(x)); }
 Tensor std(const Tensor& x, const Dims& dims, KeepDim keep, std::int64_t correction) {
   return sqrt(var(x, dims, keep, correction));
 }

@@ -28,11 +28,12 @@ Tensor argmax(const Tensor& x);
 Tensor argmax(const Tensor& x, std::int64_t dim, KeepDim keep = KeepDim::kNo);
 Tensor argmin(const Tensor& x);
 Tensor argmin(const Tensor& x, std::int64_t dim, KeepDim keep = KeepDim::kNo);
-/// Variance with Bessel's correction by default (divides by N - correction).
-Tensor var(const Tensor& x, std::int64_t correction = 1);
+/// Variance, dividing by N - correction (1: Bessel's correction, the default; 0: population).
+/// For all elements with another correction: var(x, {}, KeepDim::kNo, 0).
+Tensor var(const Tensor& x);
 Tensor var(const Tensor& x, const Dims& dims, KeepDim keep = KeepDim::kNo, std::int64_t correction = 1);
 /// Standard deviation: sqrt(var).
-Tensor std(const Tensor& x, std::int64_t correction = 1);
+Tensor std(const Tensor& x);
 Tensor std(const Tensor& x, const Dims& dims, KeepDim keep = KeepDim::kNo, std::int64_t correction = 1);
 /// log(sum(exp(x))) computed without overflow.
 Tensor logsumexp(const Tensor& x, const Dims& dims, KeepDim keep = KeepDim::kNo);

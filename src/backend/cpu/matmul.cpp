@@ -25,10 +25,12 @@ struct GemmOperand {
 
 GemmOperand gemm_operand(std::int64_t rows, std::int64_t cols, std::int64_t row_stride,
                          std::int64_t col_stride) {
+  // The stride of a size-1 dimension is never used: normalise it so that every layout that
+  // is_contiguous() accepts is usable here.
+  if (cols == 1) col_stride = 1;
+  if (rows == 1) row_stride = std::max<std::int64_t>(cols, 1) * col_stride;
   if (col_stride == 1 && row_stride >= std::max<std::int64_t>(cols, 1)) return {'N', row_stride, true};
   if (row_stride == 1 && col_stride >= std::max<std::int64_t>(rows, 1)) return {'T', col_stride, true};
-  if (rows == 1 && col_stride == 1) return {'N', std::max<std::int64_t>(cols, 1), true};
-  if (cols == 1 && row_stride == 1) return {'T', std::max<std::int64_t>(rows, 1), true};
   return {};
 }
 

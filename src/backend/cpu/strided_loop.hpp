@@ -76,6 +76,7 @@ StridedLoop<N> make_loop(const std::array<const Tensor*, N>& tensors) {
 template <int N, class Row>
 void for_each_row(const StridedLoop<N>& loop, char* const* base, std::int64_t begin,
                   std::int64_t end, Row&& row) {
+  if (begin >= end) return;  // also keeps empty loops (a size-0 dimension) from dividing by 0
   const int inner = loop.ndim - 1;
   std::int64_t idx[kMaxDims];
   std::int64_t rem = begin;

@@ -1,0 +1,60 @@
+// The CUDA plugin loader: what it reports for this build, and its failure reasons.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "backend/cuda_plugin.hpp"
+#include "ignis/core/build_info.hpp"
+#include "support/reference.hpp"
+
+namespace ignis::backend {
+namespace {
+
+using State = CudaPluginStatus::State;
+
+TEST(CudaPlugin, StatusMatchesTheBuild) {
+  const CudaPluginStatus& status = cuda_plugin_status();
+  if (!build_info::kCudaBuilt) {
+    EXPECT_EQ(status.state, State::kNotBuilt);
+    EXPECT_NE(status.reason.find("built without CUDA"), std::string::npos) << status.reason;
+    return;
+  }
+  // A CUDA build ships the plugin beside libignis and finds it there.
+  EXPECT_TRUE(std::filesystem::exists(status.path)) << status.path;
+  EXPECT_NE(status.state, State::kNotBuilt);
+  EXPECT_NE(status.state, State::kLoadFailed) << status.reason;
+  if (status.state == State::kLoaded) {
+    EXPECT_NE(status.backend, nullptr);
+    EXPECT_TRUE(status.reason.empty());
+  } else {
+    EXPECT_EQ(status.backend, nullptr);
+    EXPECT_FALSE(status.reason.empty());
+  }
+}
+
+TEST(CudaPlugin, MissingFileReportsTheDlopenError) {
+  const CudaPluginStatus status = load_cuda_plugin("/nonexistent/libignis_cuda.so");
+  EXPECT_EQ(status.state, State::kLoadFailed);
+  EXPECT_NE(status.reason.find("/nonexistent/libignis_cuda.so"), std::string::npos) << status.reason;
+  EXPECT_NE(status.reason.find("No such file"), std::string::npos) << status.reason;
+}
+
+TEST(CudaPlugin, ALibraryThatIsNotAPluginIsRecognised) {
+  // libm is on every Linux system and has none of the plugin's symbols.
+  const CudaPluginStatus status = load_cuda_plugin("libm.so.6");
+  EXPECT_EQ(status.state, State::kLoadFailed);
+  EXPECT_NE(status.reason.find("is not an ignis CUDA plugin"), std::string::npos) << status.reason;
+}
+
+TEST(CudaPlugin, ForDeviceGivesTheCpuBackendOrAReason) {
+  EXPECT_EQ(for_device(Device::cpu()).device_type(), DeviceType::kCPU);
+  const CudaPluginStatus& status = cuda_plugin_status();
+  if (status.backend != nullptr) {
+    EXPECT_EQ(for_device(Device::cuda(0)).device_type(), DeviceType::kCUDA);
+  } else {
+    IGNIS_EXPECT_THROW_MSG(for_device(Device::cuda(0)), BackendUnavailableError, status.reason.c_str());
+  }
+}
+
+}  // namespace
+}  // namespace ignis::backend
