@@ -8,7 +8,10 @@
 int main() {
   using namespace ignis;
   manual_seed(0);
-  const Device device = Device::cpu();
+  // The best available device, and why.
+  const auto cuda = diag::cuda_backend_status();
+  const Device device = cuda.available ? Device("cuda") : Device::cpu();
+  fmt::print("Device: {}{}\n", device.str(), cuda.available ? "" : " (CUDA not available: " + cuda.reason + ")");
 
   // Data: 1000 samples, 2 features.
   const Tensor x = randn({1000, 2}, {.device = device});
