@@ -8,6 +8,7 @@
 
 #include "ignis/core/host_device.hpp"
 #include "op_kinds.hpp"
+#include "reduce_functors.hpp"
 
 namespace ignis::kernels {
 
@@ -64,29 +65,17 @@ struct Pow {
   }
 };
 
-/// Elementwise max; NaN propagates (torch.maximum).
+/// Elementwise max/min; NaN propagates (torch.maximum/minimum): the reductions' combine step.
 struct Maximum {
   static constexpr bool kIntegral = true, kOutBool = false;
   template <class T>
-  IGNIS_HOST_DEVICE T operator()(T a, T b) const {
-    if constexpr (std::is_floating_point_v<T>) {
-      if (a != a) return a;
-      if (b != b) return b;
-    }
-    return a > b ? a : b;
-  }
+  IGNIS_HOST_DEVICE T operator()(T a, T b) const { return MaxReduce::combine(a, b); }
 };
 
 struct Minimum {
   static constexpr bool kIntegral = true, kOutBool = false;
   template <class T>
-  IGNIS_HOST_DEVICE T operator()(T a, T b) const {
-    if constexpr (std::is_floating_point_v<T>) {
-      if (a != a) return a;
-      if (b != b) return b;
-    }
-    return a < b ? a : b;
-  }
+  IGNIS_HOST_DEVICE T operator()(T a, T b) const { return MinReduce::combine(a, b); }
 };
 
 #define IGNIS_COMPARISON_FUNCTOR(Name, expr)                          \
