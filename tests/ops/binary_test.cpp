@@ -175,12 +175,6 @@ TEST_P(BinaryOnDevice, AgreesWithTheCpu) {
   }
 }
 
-TEST_P(BinaryOnDevice, MixingDevicesIsAnErrorThatSaysWhatToDo) {
-  if (device().is_cpu()) GTEST_SKIP() << "needs a second device type";
-  IGNIS_EXPECT_THROW_MSG(ones({2}) + ones({2}, {.device = device()}), DeviceError, "[add]", "cpu", "cuda",
-                         ".to(device)");
-}
-
 INSTANTIATE_TEST_SUITE_P(Devices, BinaryOnDevice, ::testing::ValuesIn(test_devices()), device_name);
 
 }  // namespace
