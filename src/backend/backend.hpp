@@ -71,6 +71,10 @@ class Backend {
   /// an index outside [0, in.size(dim)).
   virtual void gather(const Tensor& in, int dim, const Tensor& index, const Tensor& out) = 0;
 
+  /// The adjoint of gather: out[..., index[..., j, ...], ...] += src[..., j, ...] along dim, where
+  /// index (int64) and src have the same shape; repeated indices accumulate.
+  virtual void scatter_add(const Tensor& out, int dim, const Tensor& index, const Tensor& src) = 0;
+
   /// out[i] = f(i) for a contiguous out.
   virtual void generate(GenerateOp op, const GenerateParams& params, const Tensor& out) = 0;
   /// Random values for a contiguous out from the Philox stream starting at `state`
@@ -81,6 +85,10 @@ class Backend {
   /// Waits for queued work on the device (no-op on the CPU).
   virtual void synchronize(Device) {}
 };
+
+/// A new, uninitialised, contiguous tensor from `backend`'s allocator: scratch space for
+/// backends (the ops layer allocates through its factories).
+Tensor new_contiguous(Backend& backend, const Shape& shape, DType dtype, Device device);
 
 /// The backend of a device: the CPU backend, or the CUDA plugin (loaded on first use). Throws
 /// BackendUnavailableError with the reason when CUDA cannot be used.

@@ -13,6 +13,12 @@ Backend& cpu_backend() {
   return backend;
 }
 
+Tensor new_contiguous(Backend& backend, const Shape& shape, DType dtype, Device device) {
+  const auto nbytes = static_cast<std::size_t>(numel(shape)) * item_size(dtype);
+  auto storage = std::make_shared<Storage>(backend.allocator(device).allocate(nbytes), nbytes);
+  return Tensor(std::move(storage), shape, contiguous_strides(shape), 0, dtype);
+}
+
 Backend& for_device(Device device) {
   if (device.is_cpu()) return cpu_backend();
   const CudaPluginStatus& status = cuda_plugin_status();

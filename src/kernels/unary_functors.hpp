@@ -104,6 +104,12 @@ struct Sigmoid {
   }
 };
 
+struct Erf {
+  static constexpr bool kIntegral = false, kOutBool = false;
+  template <class T>
+  IGNIS_HOST_DEVICE T operator()(T x) const { return std::erf(x); }
+};
+
 /// The exact GELU, x * Φ(x) = x/2 * (1 + erf(x / √2)) (PyTorch's default, approximate='none').
 struct Gelu {
   static constexpr bool kIntegral = false, kOutBool = false;
@@ -153,6 +159,7 @@ IGNIS_HOST_DEVICE decltype(auto) visit_unary(UnaryOp op, const UnaryParams& p, F
     case UnaryOp::kRsqrt: return f(Rsqrt{});
     case UnaryOp::kTanh: return f(Tanh{});
     case UnaryOp::kSigmoid: return f(Sigmoid{});
+    case UnaryOp::kErf: return f(Erf{});
     case UnaryOp::kGelu: return f(Gelu{});
     case UnaryOp::kIsNan: return f(IsNan{});
     case UnaryOp::kIsFinite: break;

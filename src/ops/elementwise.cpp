@@ -6,7 +6,7 @@
 
 #include "op_utils.hpp"
 
-namespace ignis {
+namespace ignis::ops {
 
 using namespace ops_detail;
 using backend::BinaryOp;
@@ -41,7 +41,7 @@ Tensor unary_op(UnaryOp op, const char* name, const Tensor& x, backend::UnaryPar
     detail::fail<DTypeError>("[{}] is not defined for bool tensors; convert first, e.g. x.to(kFloat32)",
                              name);
   }
-  const Tensor in = floating_only && !is_floating_point(x.dtype()) ? x.to(DType::kFloat32) : x;
+  const Tensor in = floating_only && !is_floating_point(x.dtype()) ? to(x, DType::kFloat32) : x;
   Tensor out = new_tensor(in.shape(), bool_out ? DType::kBool : in.dtype(), in.device());
   backend_of(in).unary(op, params, in, out);
   return out;
@@ -63,9 +63,9 @@ Tensor binary_op(BinaryOp op, const char* name, const Tensor& a, const Tensor& b
                              name);
   }
   const Shape shape = broadcast_shapes(a.shape(), b.shape(), name);
-  const Tensor ac = a.to(compute), bc = b.to(compute);
+  const Tensor ac = to(a, compute), bc = to(b, compute);
   Tensor out = new_tensor(shape, is_comparison(op) ? DType::kBool : compute, a.device());
-  backend_of(out).binary(op, ac.expand(shape), bc.expand(shape), out);
+  backend_of(out).binary(op, layout::expand(ac, shape), layout::expand(bc, shape), out);
   return out;
 }
 
@@ -120,6 +120,7 @@ Tensor sqrt(const Tensor& x) { return unary_op(UnaryOp::kSqrt, "sqrt", x); }
 Tensor rsqrt(const Tensor& x) { return unary_op(UnaryOp::kRsqrt, "rsqrt", x); }
 Tensor tanh(const Tensor& x) { return unary_op(UnaryOp::kTanh, "tanh", x); }
 Tensor sigmoid(const Tensor& x) { return unary_op(UnaryOp::kSigmoid, "sigmoid", x); }
+Tensor erf(const Tensor& x) { return unary_op(UnaryOp::kErf, "erf", x); }
 Tensor gelu(const Tensor& x) { return unary_op(UnaryOp::kGelu, "gelu", x); }
 Tensor isnan(const Tensor& x) { return unary_op(UnaryOp::kIsNan, "isnan", x); }
 Tensor isfinite(const Tensor& x) { return unary_op(UnaryOp::kIsFinite, "isfinite", x); }
@@ -128,7 +129,7 @@ Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> m
   check_defined(x, "clamp");
   if (!min && !max) throw ValueError("[clamp] give at least one of min and max");
   const bool float_bound = (min && min->is_floating_point()) || (max && max->is_floating_point());
-  const Tensor in = float_bound && !is_floating_point(x.dtype()) ? x.to(DType::kFloat32) : x;
+  const Tensor in = float_bound && !is_floating_point(x.dtype()) ? to(x, DType::kFloat32) : x;
   constexpr double kInf = std::numeric_limits<double>::infinity();
   return unary_op(UnaryOp::kClamp, "clamp", in,
                   {.a = min ? min->to_double() : -kInf, .b = max ? max->to_double() : kInf});
@@ -167,7 +168,8 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   const DType dtype = result_type(a, b);
   const Shape shape = broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(), "where");
   Tensor out = new_tensor(shape, dtype, a.device());
-  backend_of(out).where(cond.expand(shape), a.to(dtype).expand(shape), b.to(dtype).expand(shape), out);
+  backend_of(out).where(layout::expand(cond, shape), layout::expand(to(a, dtype), shape),
+                        layout::expand(to(b, dtype), shape), out);
   return out;
 }
 
@@ -181,4 +183,4 @@ Tensor where(const Tensor& cond, const Scalar& a, const Tensor& b) {
   return where(cond, scalar_tensor(a, result_type(b, a), b.device()), b);
 }
 
-}  // namespace ignis
+}  // namespace ignis::ops

@@ -205,7 +205,7 @@ Tensor tensor_from_host(const void* data, DType dtype, const Shape& shape, Tenso
   if (host.numel() > 0) {
     std::memcpy(host.data_ptr(), data, static_cast<std::size_t>(host.numel()) * item_size(dtype));
   }
-  return host.to(options.dtype.value_or(dtype)).to(options.device);
+  return ops::to(ops::to(host, options.dtype.value_or(dtype)), options.device);
 }
 
 void throw_ragged_literal(std::size_t expected, std::size_t got) {

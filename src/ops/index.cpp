@@ -5,7 +5,7 @@
 #include "ignis/ops/reduce.hpp"
 #include "op_utils.hpp"
 
-namespace ignis {
+namespace ignis::ops {
 
 using namespace ops_detail;
 
@@ -17,7 +17,7 @@ Tensor as_index(const Tensor& index, const char* op) {
     detail::fail<DTypeError>("[{}] index must be an integer tensor (int64 or int32), got {}", op,
                              index.dtype());
   }
-  return index.to(DType::kInt64);
+  return to(index, DType::kInt64);
 }
 
 }  // namespace
@@ -39,7 +39,7 @@ Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index) {
   idx_shape.resize(x.dim(), 1);
   idx_shape[d] = n;
   Tensor out = new_tensor(out_shape, x.dtype(), x.device());
-  backend_of(x).gather(x, d, idx.reshape(idx_shape).expand(out_shape), out);
+  backend_of(x).gather(x, d, layout::expand(reshape(idx, idx_shape), out_shape), out);
   return out;
 }
 
@@ -62,10 +62,33 @@ Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
   Tensor out = new_tensor(idx.shape(), x.dtype(), x.device());
   if (x.dim() == 0) {
     if (idx.item<std::int64_t>() != 0) throw IndexError("[gather] index out of range for a 0-dim input");
-    out.copy_(x);
+    backend_of(x).copy(layout::expand(x, out.shape()), out);
     return out;
   }
   backend_of(x).gather(x, d, idx, out);
+  return out;
+}
+
+Tensor scatter_add(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& src) {
+  check_defined(self, "scatter_add");
+  check_defined(src, "scatter_add", "src");
+  check_supported(self, "scatter_add");
+  const Tensor idx = as_index(index, "scatter_add");
+  check_same_device("scatter_add", self, idx);
+  check_same_device("scatter_add", self, src);
+  if (idx.shape() != src.shape() || idx.dim() != self.dim() || self.dim() == 0) {
+    detail::fail<ShapeError>("[scatter_add] index {} and src {} must have one shape with the rank of self {}",
+                             idx.shape(), src.shape(), self.shape());
+  }
+  const int d = normalize_dim(dim, self.dim(), "scatter_add");
+  for (int i = 0; i < self.dim(); ++i) {
+    if (i != d && idx.size(i) > self.size(i)) {
+      detail::fail<ShapeError>("[scatter_add] index shape {} is larger than self {} in dimension {}", idx.shape(),
+                               self.shape(), i);
+    }
+  }
+  Tensor out = clone(self);
+  backend_of(out).scatter_add(out, d, idx, to(src, self.dtype()));
   return out;
 }
 
@@ -84,7 +107,7 @@ Tensor one_hot(const Tensor& index, std::int64_t num_classes) {
     }
   }
   const Tensor classes = arange(num_classes, {.device = idx.device()});
-  return eq(idx.unsqueeze(-1), classes).to(DType::kInt64);
+  return to(eq(layout::unsqueeze(idx, -1), classes), DType::kInt64);
 }
 
-}  // namespace ignis
+}  // namespace ignis::ops

@@ -4,7 +4,7 @@
 #include "ignis/ops/elementwise.hpp"
 #include "op_utils.hpp"
 
-namespace ignis {
+namespace ignis::ops {
 
 using namespace ops_detail;
 
@@ -18,7 +18,7 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
     check_same_device("cat", tensors[0], tensors[i]);
     if (!(tensors[i].dim() == 1 && tensors[i].numel() == 0)) parts.push_back(&tensors[i]);
   }
-  if (parts.empty()) return tensors[0].clone();
+  if (parts.empty()) return clone(tensors[0]);
   const Tensor& first = *parts[0];
   if (first.dim() == 0) throw ShapeError("[cat] zero-dimensional tensors cannot be concatenated; use stack");
   const int d = normalize_dim(dim, first.dim(), "cat");
@@ -39,7 +39,7 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
   Tensor out = new_tensor(out_shape, dtype, first.device());
   std::int64_t offset = 0;
   for (const Tensor* t : parts) {
-    backend_of(out).copy(*t, out.narrow(d, offset, t->size(d)));
+    backend_of(out).copy(*t, layout::narrow(out, d, offset, t->size(d)));
     offset += t->size(d);
   }
   return out;
@@ -58,9 +58,9 @@ Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim) {
                                "{} is {}",
                                tensors[0].shape(), i, tensors[i].shape());
     }
-    expanded.push_back(tensors[i].unsqueeze(d));
+    expanded.push_back(layout::unsqueeze(tensors[i], d));
   }
   return cat(expanded, d);
 }
 
-}  // namespace ignis
+}  // namespace ignis::ops

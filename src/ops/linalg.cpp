@@ -4,7 +4,7 @@
 #include "ignis/ops/elementwise.hpp"
 #include "op_utils.hpp"
 
-namespace ignis {
+namespace ignis::ops {
 
 using namespace ops_detail;
 
@@ -18,8 +18,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   }
   const DType dtype = result_type(a, b);
   if (dtype == DType::kBool) throw DTypeError("[matmul] bool matrices are not supported; convert first");
-  const Tensor a2 = a.dim() == 1 ? a.to(dtype).unsqueeze(0) : a.to(dtype);
-  const Tensor b2 = b.dim() == 1 ? b.to(dtype).unsqueeze(-1) : b.to(dtype);
+  const Tensor a2 = a.dim() == 1 ? layout::unsqueeze(to(a, dtype), 0) : to(a, dtype);
+  const Tensor b2 = b.dim() == 1 ? layout::unsqueeze(to(b, dtype), -1) : to(b, dtype);
   const std::int64_t m = a2.size(-2), k = a2.size(-1), n = b2.size(-1);
   if (b2.size(-2) != k) {
     detail::fail<ShapeError>("[matmul] inner dimensions differ: {} x {} ({} vs {})", a.shape(), b.shape(), k,
@@ -34,7 +34,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     Shape full = batch;
     full.push_back(rows);
     full.push_back(cols);
-    return t.expand(full).reshape({batch_count, rows, cols});
+    return reshape(layout::expand(t, full), {batch_count, rows, cols});
   };
   Tensor out = new_tensor({batch_count, m, n}, dtype, a.device());
   backend_of(out).matmul(as_3d(a2, m, k), as_3d(b2, k, n), out, {});
@@ -42,7 +42,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   Shape result = batch;
   if (a.dim() > 1) result.push_back(m);
   if (b.dim() > 1) result.push_back(n);
-  return out.view(result);
+  return layout::view(out, result);
 }
 
 Tensor linear(const Tensor& x, const Tensor& weight, const std::optional<Tensor>& bias) {
@@ -69,7 +69,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const std::optional<Tensor>
   const std::int64_t in = weight.size(1), out_features = weight.size(0);
   Shape out_shape = x.shape();
   out_shape[out_shape.size() - 1] = out_features;
-  const Tensor x2 = x.reshape({-1, in});
+  const Tensor x2 = reshape(x, {-1, in});
   Tensor out = new_tensor({x2.size(0), out_features}, x.dtype(), x.device());
   backend::MatmulOptions options;
   if (bias) {
@@ -82,11 +82,12 @@ Tensor linear(const Tensor& x, const Tensor& weight, const std::optional<Tensor>
       detail::fail<ShapeError>("[linear] bias must have shape ({}), got {}", out_features, bias->shape());
     }
     // Start from the broadcast bias and let the GEMM accumulate into it (beta = 1).
-    backend_of(out).copy(bias->to(x.dtype()).expand(out.shape()), out);
+    backend_of(out).copy(layout::expand(to(*bias, x.dtype()), out.shape()), out);
     options.beta = 1.0;
   }
-  backend_of(out).matmul(x2.unsqueeze(0), weight.t().unsqueeze(0), out.unsqueeze(0), options);
-  return out.view(out_shape);
+  backend_of(out).matmul(layout::unsqueeze(x2, 0), layout::unsqueeze(layout::t(weight), 0),
+                         layout::unsqueeze(out, 0), options);
+  return layout::view(out, out_shape);
 }
 
-}  // namespace ignis
+}  // namespace ignis::ops

@@ -3,7 +3,9 @@
 // allocation, and the backend of a tensor.
 #include "backend/backend.hpp"
 #include "core/check.hpp"
+#include "ignis/ops/copy.hpp"
 #include "ignis/tensor/factories.hpp"
+#include "ignis/tensor/layout.hpp"
 #include "ignis/tensor/tensor.hpp"
 
 namespace ignis::ops_detail {

@@ -1,14 +1,11 @@
-// Reductions and softmax. sum/max/min/argmax/argmin/softmax go to the backend; mean, var, std
-// and logsumexp are compositions of those, written once for every backend.
+// Reductions and softmax (the backend computes). mean, var, std and logsumexp are compositions
+// of these, written once in the autograd layer (src/autograd/reduce.cpp) so they differentiate.
 #include "ignis/ops/reduce.hpp"
 
-#include <limits>
-
 #include "ignis/ops/elementwise.hpp"
-#include "ignis/ops/operators.hpp"
 #include "op_utils.hpp"
 
-namespace ignis {
+namespace ignis::ops {
 
 using namespace ops_detail;
 using backend::ReduceOp;
@@ -35,16 +32,8 @@ Tensor reduce_op(ReduceOp op, const char* name, const Tensor& x, const Dims& dim
   const DType out_dtype =
       op == ReduceOp::kSum && !is_floating_point(x.dtype()) ? DType::kInt64 : x.dtype();
   Tensor out = new_tensor(reduced_shape(x.shape(), mask, keep == KeepDim::kYes), out_dtype, x.device());
-  backend_of(x).reduce(op, x, out.view(keepdim_shape(x.shape(), mask)));
+  backend_of(x).reduce(op, x, layout::view(out, keepdim_shape(x.shape(), mask)));
   return out;
-}
-
-void check_floating(const Tensor& x, const char* name) {
-  check_defined(x, name);
-  if (!is_floating_point(x.dtype())) {
-    detail::fail<DTypeError>("[{}] needs a floating-point tensor, got {}; convert with .to(kFloat32)",
-                             name, x.dtype());
-  }
 }
 
 Tensor arg_reduce_op(backend::ArgReduceOp op, const char* name, const Tensor& x, std::int64_t dim,
@@ -64,17 +53,17 @@ Tensor arg_reduce_op(backend::ArgReduceOp op, const char* name, const Tensor& x,
   mask.reduced[d] = true;
   mask.count = 1;
   Tensor out = new_tensor(reduced_shape(x.shape(), mask, keep == KeepDim::kYes), DType::kInt64, x.device());
-  backend_of(x).arg_reduce(op, x, d, out.view(keepdim_shape(x.shape(), mask)));
+  backend_of(x).arg_reduce(op, x, d, layout::view(out, keepdim_shape(x.shape(), mask)));
   return out;
 }
 
 Tensor softmax_op(backend::SoftmaxOp op, const char* name, const Tensor& x, std::int64_t dim) {
   check_defined(x, name);
   check_supported(x, name);
-  const Tensor in = (is_floating_point(x.dtype()) ? x : x.to(DType::kFloat32)).contiguous();
+  const Tensor in = contiguous(is_floating_point(x.dtype()) ? x : to(x, DType::kFloat32));
   if (in.dim() == 0) {
     normalize_dim(dim, 0, name);
-    return softmax_op(op, name, in.reshape({1}), 0).reshape({});
+    return layout::view(softmax_op(op, name, layout::view(in, {1}), 0), {});
   }
   const int d = normalize_dim(dim, in.dim(), name);
   Tensor out = new_tensor(in.shape(), in.dtype(), in.device());
@@ -89,13 +78,6 @@ Tensor sum(const Tensor& x, const Dims& dims, KeepDim keep) {
   return reduce_op(ReduceOp::kSum, "sum", x, dims, keep);
 }
 
-Tensor mean(const Tensor& x) { return mean(x, {}, KeepDim::kNo); }
-Tensor mean(const Tensor& x, const Dims& dims, KeepDim keep) {
-  check_floating(x, "mean");
-  const std::int64_t count = reduced_count(x, reduction_mask(dims, x.dim(), "mean"));
-  return div(sum(x, dims, keep), static_cast<double>(count));  // 0 / 0 = NaN when empty
-}
-
 Tensor max(const Tensor& x) { return max(x, {}, KeepDim::kNo); }
 Tensor max(const Tensor& x, const Dims& dims, KeepDim keep) {
   return reduce_op(ReduceOp::kMax, "max", x, dims, keep);
@@ -108,7 +90,7 @@ Tensor min(const Tensor& x, const Dims& dims, KeepDim keep) {
 
 Tensor argmax(const Tensor& x) {
   check_defined(x, "argmax");
-  return arg_reduce_op(backend::ArgReduceOp::kArgMax, "argmax", x.reshape({-1}), 0, KeepDim::kNo);
+  return arg_reduce_op(backend::ArgReduceOp::kArgMax, "argmax", reshape(x, {-1}), 0, KeepDim::kNo);
 }
 Tensor argmax(const Tensor& x, std::int64_t dim, KeepDim keep) {
   return arg_reduce_op(backend::ArgReduceOp::kArgMax, "argmax", x, dim, keep);
@@ -116,42 +98,10 @@ Tensor argmax(const Tensor& x, std::int64_t dim, KeepDim keep) {
 
 Tensor argmin(const Tensor& x) {
   check_defined(x, "argmin");
-  return arg_reduce_op(backend::ArgReduceOp::kArgMin, "argmin", x.reshape({-1}), 0, KeepDim::kNo);
+  return arg_reduce_op(backend::ArgReduceOp::kArgMin, "argmin", reshape(x, {-1}), 0, KeepDim::kNo);
 }
 Tensor argmin(const Tensor& x, std::int64_t dim, KeepDim keep) {
   return arg_reduce_op(backend::ArgReduceOp::kArgMin, "argmin", x, dim, keep);
-}
-
-Tensor var(const Tensor& x) { return var(x, {}, KeepDim::kNo, 1); }
-Tensor var(const Tensor& x, const Dims& dims, KeepDim keep, std::int64_t correction) {
-  check_floating(x, "var");
-  if (correction < 0) detail::fail<ValueError>("[var] correction must be ≥ 0, got {}", correction);
-  const std::int64_t count = reduced_count(x, reduction_mask(dims, x.dim(), "var"));
-  // Two passes (mean first, then squared deviations): accurate where E[x²] - E[x]² is not.
-  const Tensor centered = x - mean(x, dims, kKeepDim);
-  const auto divisor = static_cast<double>(std::max<std::int64_t>(count - correction, 0));
-  return div(sum(centered * centered, dims, keep), divisor);
-}
-
-Tensor std(const Tensor& x) { return sqrt(var(x)); }
-Tensor std(const Tensor& x, const Dims& dims, KeepDim keep, std::int64_t correction) {
-  return sqrt(var(x, dims, keep, correction));
-}
-
-Tensor logsumexp(const Tensor& x, const Dims& dims, KeepDim keep) {
-  check_defined(x, "logsumexp");
-  const Tensor in = is_floating_point(x.dtype()) ? x : x.to(DType::kFloat32);
-  const DimMask mask = reduction_mask(dims, in.dim(), "logsumexp");
-  const Shape out_shape = reduced_shape(in.shape(), mask, keep == KeepDim::kYes);
-  if (reduced_count(in, mask) == 0) {
-    return full(out_shape, -std::numeric_limits<double>::infinity(), {.dtype = in.dtype(), .device = in.device()});
-  }
-  // Subtract the max so exp cannot overflow; a non-finite max (all -inf, or inf) is replaced by
-  // 0 so that -inf - -inf does not produce NaN.
-  const Tensor m = max(in, dims, kKeepDim);
-  const Tensor shift = where(isfinite(m), m, 0.0);
-  const Tensor r = log(sum(exp(in - shift), dims, kKeepDim)) + shift;
-  return r.reshape(out_shape);
 }
 
 Tensor softmax(const Tensor& x, std::int64_t dim) {
@@ -162,4 +112,4 @@ Tensor log_softmax(const Tensor& x, std::int64_t dim) {
   return softmax_op(backend::SoftmaxOp::kLogSoftmax, "log_softmax", x, dim);
 }
 
-}  // namespace ignis
+}  // namespace ignis::ops

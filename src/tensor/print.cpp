@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "ignis/tensor/tensor.hpp"
+#include "ignis/tensor/layout.hpp"
 
 namespace ignis {
 
@@ -84,33 +84,40 @@ std::vector<std::int64_t> shown_indices(std::int64_t size, bool summarize) {
   return idx;
 }
 
-void collect(const Tensor& t, const double* data, bool summarize, std::vector<double>& out) {
+/// The value of a 0-dimensional host tensor, read through its own offset.
+double value_of(const Tensor& t) {
+  const char* p = static_cast<const char*>(t.storage()->data()) + t.offset() * static_cast<std::int64_t>(t.item_size());
+  return visit_dtype(t.dtype(), "print", [p](auto tag) {
+    using T = typename decltype(tag)::type;
+    return static_cast<double>(*reinterpret_cast<const T*>(p));
+  });
+}
+
+void collect(const Tensor& t, bool summarize, std::vector<double>& out) {
   if (t.dim() == 0) {
-    out.push_back(data[t.offset()]);
+    out.push_back(value_of(t));
     return;
   }
   for (std::int64_t i : shown_indices(t.size(0), summarize)) {
-    if (i >= 0) collect(t.select(0, i), data, summarize, out);
+    if (i >= 0) collect(layout::select(t, 0, i), summarize, out);
   }
 }
 
-std::string render(const Tensor& t, const double* data, const Formatter& f, bool summarize,
-                   std::size_t indent);
+std::string render(const Tensor& t, const Formatter& f, bool summarize, std::size_t indent);
 
 /// Appends sub-tensor i of t, or "..." for the summarised middle (i < 0).
-void append_item(std::string& out, const Tensor& t, std::int64_t i, const double* data,
-                 const Formatter& f, bool summarize, std::size_t indent) {
+void append_item(std::string& out, const Tensor& t, std::int64_t i, const Formatter& f,
+                 bool summarize, std::size_t indent) {
   if (i < 0) {
     out.append("...");
   } else {
-    out.append(render(t.select(0, i), data, f, summarize, indent + 1));
+    out.append(render(layout::select(t, 0, i), f, summarize, indent + 1));
   }
 }
 
-std::string render(const Tensor& t, const double* data, const Formatter& f, bool summarize,
-                   std::size_t indent) {
+std::string render(const Tensor& t, const Formatter& f, bool summarize, std::size_t indent) {
   if (t.dim() == 0) {
-    std::string s = f.format(data[t.offset()]);
+    std::string s = f.format(value_of(t));
     return std::string(f.width - std::min(f.width, s.size()), ' ') + s;
   }
   std::string out = "[";
@@ -130,7 +137,7 @@ std::string render(const Tensor& t, const double* data, const Formatter& f, bool
           out.push_back(' ');
         }
       }
-      append_item(out, t, idx[k], data, f, summarize, indent);
+      append_item(out, t, idx[k], f, summarize, indent);
     }
     return out + "]";
   }
@@ -139,7 +146,7 @@ std::string render(const Tensor& t, const double* data, const Formatter& f, bool
   separator.append(indent + 1, ' ');
   for (std::size_t k = 0; k < idx.size(); ++k) {
     if (k > 0) out += separator;
-    append_item(out, t, idx[k], data, f, summarize, indent);
+    append_item(out, t, idx[k], f, summarize, indent);
   }
   return out + "]";
 }
@@ -148,8 +155,7 @@ std::string render(const Tensor& t, const double* data, const Formatter& f, bool
 
 std::string Tensor::str() const {
   if (!defined()) return "tensor(undefined)";
-  const Tensor host = to(Device::cpu()).to(DType::kFloat64).contiguous();
-  const double* data = static_cast<const double*>(host.storage()->data());
+  const Tensor host = device().is_cpu() ? detach() : detach().cpu();
   const bool summarize = numel() > kSummarizeAbove;
   constexpr std::string_view kPrefix = "tensor(";
   std::string body;
@@ -157,8 +163,8 @@ std::string Tensor::str() const {
     body = "[]";
   } else {
     std::vector<double> shown;
-    collect(host, data, summarize, shown);
-    body = render(host, data, make_formatter(dtype(), shown), summarize, kPrefix.size());
+    collect(host, summarize, shown);
+    body = render(host, make_formatter(dtype(), shown), summarize, kPrefix.size());
   }
   std::string suffix;
   if (numel() == 0 && dim() != 1) suffix += fmt::format(", size={}", shape().str());
@@ -166,6 +172,7 @@ std::string Tensor::str() const {
   if (dtype() != DType::kFloat32 && dtype() != DType::kInt64 && dtype() != DType::kBool) {
     suffix += fmt::format(", dtype={}", name(dtype()));
   }
+  if (requires_grad()) suffix += ", requires_grad=True";
   return std::string(kPrefix) + body + suffix + ")";
 }
 

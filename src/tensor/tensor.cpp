@@ -1,5 +1,6 @@
-// Tensor metadata and views: everything here rewrites shape, strides and offset only.
-#include "ignis/tensor/tensor.hpp"
+// Tensor metadata and the raw views (ignis::layout): everything here rewrites shape, strides
+// and offset only. The differentiable Tensor view methods (src/autograd/views.cpp) build on these.
+#include "ignis/tensor/layout.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -46,6 +47,53 @@ void* Tensor::data_ptr() const {
   char* base = static_cast<char*>(storage()->data());
   return base == nullptr ? nullptr : base + offset() * static_cast<std::int64_t>(item_size());
 }
+
+Tensor& Tensor::requires_grad_(bool required) {
+  impl();  // throws for an undefined tensor
+  TensorImpl& self = *impl_;
+  if (required && !is_floating_point(dtype())) {
+    detail::fail<DTypeError>("[requires_grad_] only floating-point tensors can require gradients, "
+                             "this one is {}",
+                             dtype());
+  }
+  if (!required && self.grad_fn != nullptr) {
+    throw ValueError("[requires_grad_] only leaf tensors can stop requiring grad; use detach() "
+                     "for a copy cut off from the graph");
+  }
+  self.requires_grad = required;
+  return *this;
+}
+
+Tensor Tensor::grad() const {
+  const auto& g = impl().grad;
+  return g ? Tensor(g) : Tensor();
+}
+
+void Tensor::set_grad(const Tensor& grad) {
+  impl();
+  if (grad.defined() && (grad.shape() != shape() || grad.device() != device())) {
+    detail::fail<ShapeError>("[set_grad] the gradient has shape {} on {} but the tensor has shape {} on {}",
+                             grad.shape(), grad.device(), shape(), device());
+  }
+  impl_->grad = grad.defined() ? grad.impl_ptr() : nullptr;
+}
+
+Tensor Tensor::detach() const {
+  return Tensor(storage(), shape(), strides(), offset(), dtype());
+}
+
+void Tensor::set_data(const Tensor& other) const {
+  impl();
+  TensorImpl& self = *impl_;
+  const TensorImpl& src = *other.impl_ptr();
+  self.storage = src.storage;
+  self.shape = src.shape;
+  self.strides = src.strides;
+  self.offset = src.offset;
+  self.dtype = src.dtype;
+}
+
+namespace layout {
 
 namespace {
 
@@ -111,163 +159,149 @@ std::optional<Strides> view_strides(const Shape& old_shape, const Strides& old_s
 
 }  // namespace
 
-Tensor Tensor::view(const Shape& requested) const {
-  const Shape shape = infer_shape(requested, numel(), "view", this->shape());
-  const auto new_strides = view_strides(this->shape(), strides(), shape);
+Tensor view(const Tensor& self, const Shape& requested) {
+  const Shape shape = infer_shape(requested, self.numel(), "view", self.shape());
+  const auto new_strides = view_strides(self.shape(), self.strides(), shape);
   if (!new_strides) {
     detail::fail<ShapeError>("[view] cannot view a tensor of shape {} with strides {} as {} without "
                              "copying; use reshape() or call contiguous() first",
-                             this->shape(), strides(), shape);
+                             self.shape(), self.strides(), shape);
   }
-  return Tensor(storage(), shape, *new_strides, offset(), dtype());
+  return Tensor(self.storage(), shape, *new_strides, self.offset(), self.dtype());
 }
 
-Tensor Tensor::reshape(const Shape& requested) const {
-  const Shape shape = infer_shape(requested, numel(), "reshape", this->shape());
-  if (const auto new_strides = view_strides(this->shape(), strides(), shape)) {
-    return Tensor(storage(), shape, *new_strides, offset(), dtype());
+std::optional<Tensor> try_view(const Tensor& self, const Shape& requested) {
+  const Shape shape = infer_shape(requested, self.numel(), "reshape", self.shape());
+  if (const auto new_strides = view_strides(self.shape(), self.strides(), shape)) {
+    return Tensor(self.storage(), shape, *new_strides, self.offset(), self.dtype());
   }
-  return contiguous().view(shape);
+  return std::nullopt;
 }
 
-Tensor Tensor::flatten(std::int64_t start_dim, std::int64_t end_dim) const {
-  if (dim() == 0) return reshape({1});
-  const int s = normalize_dim(start_dim, dim(), "flatten");
-  const int e = normalize_dim(end_dim, dim(), "flatten");
-  if (s > e) detail::fail<IndexError>("[flatten] start_dim {} comes after end_dim {}", start_dim, end_dim);
-  Shape shape;
-  for (int d = 0; d < s; ++d) shape.push_back(this->shape()[d]);
-  std::int64_t merged = 1;
-  for (int d = s; d <= e; ++d) merged *= this->shape()[d];
-  shape.push_back(merged);
-  for (int d = e + 1; d < dim(); ++d) shape.push_back(this->shape()[d]);
-  return reshape(shape);
-}
-
-Tensor Tensor::transpose(std::int64_t dim0, std::int64_t dim1) const {
-  const int a = normalize_dim(dim0, dim(), "transpose");
-  const int b = normalize_dim(dim1, dim(), "transpose");
-  Shape shape = this->shape();
-  Strides st = strides();
-  if (dim() > 0) {
+Tensor transpose(const Tensor& self, std::int64_t dim0, std::int64_t dim1) {
+  const int a = normalize_dim(dim0, self.dim(), "transpose");
+  const int b = normalize_dim(dim1, self.dim(), "transpose");
+  Shape shape = self.shape();
+  Strides st = self.strides();
+  if (self.dim() > 0) {
     std::swap(shape[a], shape[b]);
     std::swap(st[a], st[b]);
   }
-  return Tensor(storage(), shape, st, offset(), dtype());
+  return Tensor(self.storage(), shape, st, self.offset(), self.dtype());
 }
 
-Tensor Tensor::t() const {
-  if (dim() > 2) {
+Tensor t(const Tensor& self) {
+  if (self.dim() > 2) {
     detail::fail<ShapeError>("[t] expects a tensor with at most 2 dimensions, got {} of shape {}; use "
                              "transpose(dim0, dim1) or permute()",
-                             dim(), shape());
+                             self.dim(), self.shape());
   }
-  return dim() < 2 ? *this : transpose(0, 1);
+  return self.dim() < 2 ? self : transpose(self, 0, 1);
 }
 
-Tensor Tensor::permute(const Dims& dims) const {
-  if (dims.size() != dim()) {
+Tensor permute(const Tensor& self, const Dims& dims) {
+  if (dims.size() != self.dim()) {
     detail::fail<ShapeError>("[permute] got {} dimensions {} for a tensor with {} dimensions", dims.size(),
-                             dims, dim());
+                             dims, self.dim());
   }
   Shape shape;
   Strides st;
   bool seen[kMaxDims] = {};
   for (int i = 0; i < dims.size(); ++i) {
-    const int d = normalize_dim(dims[i], dim(), "permute");
+    const int d = normalize_dim(dims[i], self.dim(), "permute");
     if (seen[d]) detail::fail<ShapeError>("[permute] dimension {} appears twice in {}", d, dims);
     seen[d] = true;
-    shape.push_back(this->shape()[d]);
-    st.push_back(strides()[d]);
+    shape.push_back(self.shape()[d]);
+    st.push_back(self.strides()[d]);
   }
-  return Tensor(storage(), shape, st, offset(), dtype());
+  return Tensor(self.storage(), shape, st, self.offset(), self.dtype());
 }
 
-Tensor Tensor::slice(std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step) const {
-  const int d = normalize_dim(dim, this->dim(), "slice");
-  if (this->dim() == 0) throw IndexError("[slice] cannot slice a 0-dimensional tensor");
+Tensor slice(const Tensor& self, std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step) {
+  const int d = normalize_dim(dim, self.dim(), "slice");
+  if (self.dim() == 0) throw IndexError("[slice] cannot slice a 0-dimensional tensor");
   if (step < 1) detail::fail<ValueError>("[slice] step must be ≥ 1, got {}", step);
-  const std::int64_t size = shape()[d];
+  const std::int64_t size = self.shape()[d];
   auto clamp_index = [size](std::int64_t i) {
     if (i < 0) i += size;
     return std::clamp<std::int64_t>(i, 0, size);
   };
   const std::int64_t b = clamp_index(start);
   const std::int64_t e = std::max(b, clamp_index(end));
-  Shape new_shape = shape();
-  Strides new_strides = strides();
+  Shape new_shape = self.shape();
+  Strides new_strides = self.strides();
   new_shape[d] = (e - b + step - 1) / step;
-  new_strides[d] = strides()[d] * step;
-  return Tensor(storage(), new_shape, new_strides, offset() + b * strides()[d], dtype());
+  new_strides[d] = self.strides()[d] * step;
+  return Tensor(self.storage(), new_shape, new_strides, self.offset() + b * self.strides()[d], self.dtype());
 }
 
-Tensor Tensor::narrow(std::int64_t dim, std::int64_t start, std::int64_t length) const {
-  const int d = normalize_dim(dim, this->dim(), "narrow");
-  if (this->dim() == 0) throw IndexError("[narrow] cannot narrow a 0-dimensional tensor");
-  const std::int64_t size = shape()[d];
+Tensor narrow(const Tensor& self, std::int64_t dim, std::int64_t start, std::int64_t length) {
+  const int d = normalize_dim(dim, self.dim(), "narrow");
+  if (self.dim() == 0) throw IndexError("[narrow] cannot narrow a 0-dimensional tensor");
+  const std::int64_t size = self.shape()[d];
   const std::int64_t s = start < 0 ? start + size : start;
   if (s < 0 || s > size || length < 0 || s + length > size) {
     detail::fail<IndexError>("[narrow] range start {} length {} does not fit dimension {} of size {}",
                              start, length, d, size);
   }
-  Shape new_shape = shape();
+  Shape new_shape = self.shape();
   new_shape[d] = length;
-  return Tensor(storage(), new_shape, strides(), offset() + s * strides()[d], dtype());
+  return Tensor(self.storage(), new_shape, self.strides(), self.offset() + s * self.strides()[d], self.dtype());
 }
 
-Tensor Tensor::select(std::int64_t dim, std::int64_t index) const {
-  if (this->dim() == 0) throw IndexError("[select] cannot index a 0-dimensional tensor");
-  const int d = normalize_dim(dim, this->dim(), "select");
-  const std::int64_t size = shape()[d];
+Tensor select(const Tensor& self, std::int64_t dim, std::int64_t index) {
+  if (self.dim() == 0) throw IndexError("[select] cannot index a 0-dimensional tensor");
+  const int d = normalize_dim(dim, self.dim(), "select");
+  const std::int64_t size = self.shape()[d];
   if (index < -size || index >= size) {
     detail::fail<IndexError>("[select] index {} is out of range for dimension {} of size {}", index, d,
                              size);
   }
   const std::int64_t i = index < 0 ? index + size : index;
-  Shape new_shape = shape();
-  Strides new_strides = strides();
+  Shape new_shape = self.shape();
+  Strides new_strides = self.strides();
   new_shape.erase(d);
   new_strides.erase(d);
-  return Tensor(storage(), new_shape, new_strides, offset() + i * strides()[d], dtype());
+  return Tensor(self.storage(), new_shape, new_strides, self.offset() + i * self.strides()[d], self.dtype());
 }
 
-Tensor Tensor::squeeze() const {
+Tensor squeeze(const Tensor& self) {
   Shape new_shape;
   Strides new_strides;
-  for (int d = 0; d < dim(); ++d) {
-    if (shape()[d] == 1) continue;
-    new_shape.push_back(shape()[d]);
-    new_strides.push_back(strides()[d]);
+  for (int d = 0; d < self.dim(); ++d) {
+    if (self.shape()[d] == 1) continue;
+    new_shape.push_back(self.shape()[d]);
+    new_strides.push_back(self.strides()[d]);
   }
-  return Tensor(storage(), new_shape, new_strides, offset(), dtype());
+  return Tensor(self.storage(), new_shape, new_strides, self.offset(), self.dtype());
 }
 
-Tensor Tensor::squeeze(std::int64_t dim) const {
-  const int d = normalize_dim(dim, this->dim(), "squeeze");
-  if (this->dim() == 0 || shape()[d] != 1) return Tensor(storage(), shape(), strides(), offset(), dtype());
-  Shape new_shape = shape();
-  Strides new_strides = strides();
+Tensor squeeze(const Tensor& self, std::int64_t dim) {
+  const int d = normalize_dim(dim, self.dim(), "squeeze");
+  if (self.dim() == 0 || self.shape()[d] != 1) return Tensor(self.storage(), self.shape(), self.strides(), self.offset(), self.dtype());
+  Shape new_shape = self.shape();
+  Strides new_strides = self.strides();
   new_shape.erase(d);
   new_strides.erase(d);
-  return Tensor(storage(), new_shape, new_strides, offset(), dtype());
+  return Tensor(self.storage(), new_shape, new_strides, self.offset(), self.dtype());
 }
 
-Tensor Tensor::unsqueeze(std::int64_t dim) const {
-  const int d = normalize_dim(dim, this->dim() + 1, "unsqueeze");
-  Shape new_shape = shape();
-  Strides new_strides = strides();
-  const std::int64_t stride = d < this->dim() ? shape()[d] * strides()[d] : 1;
+Tensor unsqueeze(const Tensor& self, std::int64_t dim) {
+  const int d = normalize_dim(dim, self.dim() + 1, "unsqueeze");
+  Shape new_shape = self.shape();
+  Strides new_strides = self.strides();
+  const std::int64_t stride = d < self.dim() ? self.shape()[d] * self.strides()[d] : 1;
   new_shape.insert(d, 1);
   new_strides.insert(d, stride);
-  return Tensor(storage(), new_shape, new_strides, offset(), dtype());
+  return Tensor(self.storage(), new_shape, new_strides, self.offset(), self.dtype());
 }
 
-Tensor Tensor::expand(const Shape& requested) const {
-  if (requested.size() < dim()) {
+Tensor expand(const Tensor& self, const Shape& requested) {
+  if (requested.size() < self.dim()) {
     detail::fail<ShapeError>("[expand] cannot expand shape {} to {}: the target has fewer dimensions",
-                             shape(), requested);
+                             self.shape(), requested);
   }
-  const int lead = requested.size() - dim();
+  const int lead = requested.size() - self.dim();
   Shape new_shape;
   Strides new_strides;
   for (int d = 0; d < requested.size(); ++d) {
@@ -281,21 +315,23 @@ Tensor Tensor::expand(const Shape& requested) const {
       new_strides.push_back(0);
       continue;
     }
-    const std::int64_t have = shape()[d - lead];
+    const std::int64_t have = self.shape()[d - lead];
     if (want == -1 || want == have) {
       new_shape.push_back(have);
-      new_strides.push_back(strides()[d - lead]);
+      new_strides.push_back(self.strides()[d - lead]);
     } else if (have == 1 && want >= 0) {
       new_shape.push_back(want);
       new_strides.push_back(0);
     } else {
       detail::fail<ShapeError>("[expand] cannot expand shape {} to {}: dimension {} has size {} (only "
                                "size-1 dimensions can be expanded)",
-                               shape(), requested, d, have);
+                               self.shape(), requested, d, have);
     }
   }
-  return Tensor(storage(), new_shape, new_strides, offset(), dtype());
+  return Tensor(self.storage(), new_shape, new_strides, self.offset(), self.dtype());
 }
+
+}  // namespace layout
 
 std::ostream& operator<<(std::ostream& os, const Tensor& tensor) { return os << tensor.str(); }
 

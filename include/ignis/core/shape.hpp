@@ -63,6 +63,10 @@ Strides contiguous_strides(const Shape& shape);
 /// NumPy broadcasting of two shapes; throws ShapeError naming `op` when they do not broadcast.
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
 
+/// Whether a reduction keeps the reduced dimensions (as size 1). Shorthand: sum(x, {1}, kKeepDim).
+enum class KeepDim : bool { kNo = false, kYes = true };
+inline constexpr KeepDim kKeepDim = KeepDim::kYes;
+
 /// Maps a possibly negative dimension into [0, ndim); throws IndexError naming `op`.
 int normalize_dim(std::int64_t dim, int ndim, const char* op);
 

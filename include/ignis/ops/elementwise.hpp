@@ -1,9 +1,10 @@
 #pragma once
-// Elementwise operations with NumPy broadcasting and PyTorch's type promotion:
+// Elementwise operations with NumPy broadcasting and PyTorch's type promotion, without
+// gradients (ignis/autograd/elementwise.hpp has the differentiable forms):
 //  * operands are promoted along bool < uint8 < int32 < int64 < float32 < float64, where a
 //    0-dimensional tensor or a Scalar only raises the result's category (bool, integer,
 //    floating point), never its width within a category: float32 tensor * 2.0 stays float32;
-//  * div, and the floating-point functions (exp, log, sqrt, rsqrt, tanh, sigmoid, gelu), turn
+//  * div, and the floating-point functions (exp, log, sqrt, rsqrt, tanh, sigmoid, erf, gelu), turn
 //    integer inputs into float32 (true division, like torch.div);
 //  * comparisons, isnan and isfinite return bool.
 #include <optional>
@@ -11,7 +12,7 @@
 #include "ignis/core/scalar.hpp"
 #include "ignis/tensor/tensor.hpp"
 
-namespace ignis {
+namespace ignis::ops {
 
 Tensor neg(const Tensor& x);
 Tensor abs(const Tensor& x);
@@ -23,6 +24,8 @@ Tensor sqrt(const Tensor& x);
 Tensor rsqrt(const Tensor& x);
 Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
+/// The error function.
+Tensor erf(const Tensor& x);
 /// The exact GELU: x * Φ(x).
 Tensor gelu(const Tensor& x);
 Tensor isnan(const Tensor& x);
@@ -58,4 +61,4 @@ Tensor where(const Tensor& cond, const Scalar& a, const Tensor& b);
 DType result_type(const Tensor& a, const Tensor& b);
 DType result_type(const Tensor& a, const Scalar& b);
 
-}  // namespace ignis
+}  // namespace ignis::ops

@@ -5,10 +5,10 @@
 
 #include "ignis/tensor/tensor.hpp"
 
-namespace ignis {
+namespace ignis::ops {
 
 Tensor matmul(const Tensor& a, const Tensor& b);
 /// x (..., in) @ weight (out, in)^T + bias (out): torch.nn.functional.linear.
 Tensor linear(const Tensor& x, const Tensor& weight, const std::optional<Tensor>& bias = std::nullopt);
 
-}  // namespace ignis
+}  // namespace ignis::ops

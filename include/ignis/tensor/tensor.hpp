@@ -6,9 +6,10 @@
 //   storage.data() + (offset + i0*stride[0] + ... + in*stride[n]) * item_size(dtype).
 // Strides are in elements and may be 0 (expand) but never negative.
 //
-// View methods are defined in src/tensor/ (pure metadata). Methods that compute (contiguous,
-// clone, to, fill_, copy_, item) are declared here and defined in src/ops/, the layer that may
-// reach the backends.
+// Where the methods are defined: metadata accessors and the autograd flags in src/tensor/; the
+// views, copies and conversions (which differentiate) in src/autograd/ on top of the raw views of
+// ignis/tensor/layout.hpp and the raw copies of src/ops/; backward() in the autograd engine. The
+// layer rule governs includes, and every definition sits in the lowest layer that can hold it.
 #include <cstdint>
 #include <initializer_list>
 #include <iosfwd>
@@ -25,6 +26,10 @@
 
 namespace ignis {
 
+namespace autograd {
+class Node;
+}
+
 /// Shared state of a tensor handle. Views get their own TensorImpl over the same Storage.
 struct TensorImpl {
   std::shared_ptr<Storage> storage;
@@ -32,6 +37,18 @@ struct TensorImpl {
   Strides strides;
   std::int64_t offset = 0;  // in elements
   DType dtype = DType::kFloat32;
+
+  // Autograd state (the autograd layer defines Node and gives these fields meaning).
+  bool requires_grad = false;                        // leaves: set by the user; others: computed
+  std::shared_ptr<autograd::Node> grad_fn;           // the node that produced this tensor, or null
+  std::shared_ptr<TensorImpl> grad;                  // accumulated gradient of a leaf, or null
+  std::weak_ptr<autograd::Node> grad_accumulator;   // a leaf's AccumulateGrad node, while in a graph
+};
+
+/// Options of Tensor::backward.
+struct BackwardOptions {
+  /// Keep the graph's saved tensors so that backward can run through it again.
+  bool retain_graph = false;
 };
 
 class Tensor {
@@ -40,6 +57,8 @@ class Tensor {
   Tensor() = default;
   Tensor(std::shared_ptr<Storage> storage, const Shape& shape, const Strides& strides,
          std::int64_t offset, DType dtype);
+  /// A handle on an existing TensorImpl (used by the autograd layer).
+  explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
 
   bool defined() const { return impl_ != nullptr; }
   /// True when both handles refer to the same TensorImpl (not merely equal values).
@@ -69,6 +88,32 @@ class Tensor {
     check_dtype(dtype_of<T>, "data_ptr");
     return static_cast<T*>(data_ptr());
   }
+
+  /// The shared state (for the autograd layer and the backends).
+  const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
+
+  // --- autograd --------------------------------------------------------------------------------
+  bool requires_grad() const { return impl().requires_grad; }
+  /// Marks a leaf tensor as needing gradients (floating point only; ValueError on a tensor that
+  /// an operation produced, DTypeError on other dtypes). Returns *this.
+  Tensor& requires_grad_(bool required = true);
+  /// The gradient accumulated by backward() (undefined until then, or after zero_grad).
+  Tensor grad() const;
+  /// Replaces the gradient (an undefined tensor clears it).
+  void set_grad(const Tensor& grad);
+  /// True for tensors no differentiable operation produced (user-made tensors, parameters).
+  bool is_leaf() const { return impl().grad_fn == nullptr; }
+  /// The node that produced this tensor in the graph, or null.
+  autograd::Node* grad_fn() const { return impl().grad_fn.get(); }
+  /// The same data, cut off from the graph (shares storage, requires no gradient).
+  Tensor detach() const;
+  /// Computes gradients of this tensor with respect to every leaf that requires them and adds
+  /// them to the leaves' grad(). A scalar needs no `gradient`; otherwise pass d(out)/d(this).
+  /// Throws ValueError when run twice through a graph whose saved tensors were freed.
+  void backward(const Tensor& gradient = Tensor(), BackwardOptions options = {}) const;
+  /// Replaces this tensor's data, shape and dtype with other's (same TensorImpl, so every handle,
+  /// e.g. an optimizer's, sees the change). Used by Module::to.
+  void set_data(const Tensor& other) const;
 
   // --- views (share storage) ------------------------------------------------------------------
   /// Same data, new shape (one size may be -1); throws ShapeError when the strides do not allow
@@ -131,10 +176,29 @@ class Tensor {
   /// All elements in row-major order, converted to T and copied to the host.
   template <class T>
   std::vector<T> to_vector() const {
-    const Tensor host = to(Device::cpu()).to(dtype_of<T>).contiguous();
+    const Tensor host = detach().to(Device::cpu()).to(dtype_of<T>).contiguous();
     const T* p = host.data_ptr<T>();
     return std::vector<T>(p, p + host.numel());
   }
+
+  // --- method forms of common ops (the free functions, differentiable) ----------------------
+  Tensor sum() const;
+  Tensor sum(const Dims& dims, KeepDim keep = KeepDim::kNo) const;
+  Tensor mean() const;
+  Tensor mean(const Dims& dims, KeepDim keep = KeepDim::kNo) const;
+  Tensor max() const;
+  Tensor min() const;
+  Tensor argmax() const;
+  Tensor argmax(std::int64_t dim, KeepDim keep = KeepDim::kNo) const;
+  Tensor abs() const;
+  Tensor exp() const;
+  Tensor log() const;
+  Tensor sqrt() const;
+  Tensor relu() const;
+  Tensor pow(const Scalar& exponent) const;
+  Tensor matmul(const Tensor& other) const;
+  Tensor softmax(std::int64_t dim) const;
+  Tensor log_softmax(std::int64_t dim) const;
 
   /// PyTorch-style text: "tensor([[1., 2.], [3., 4.]], dtype=float64)".
   std::string str() const;

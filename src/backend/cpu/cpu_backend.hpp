@@ -19,6 +19,7 @@ class CpuBackend final : public Backend {
   void softmax(SoftmaxOp op, const Tensor& in, int dim, const Tensor& out) override;
   void matmul(const Tensor& a, const Tensor& b, const Tensor& out, MatmulOptions options) override;
   void gather(const Tensor& in, int dim, const Tensor& index, const Tensor& out) override;
+  void scatter_add(const Tensor& out, int dim, const Tensor& index, const Tensor& src) override;
   void generate(GenerateOp op, const GenerateParams& params, const Tensor& out) override;
   void random(RandomOp op, const RandomParams& params, PhiloxState state,
               const Tensor& out) override;

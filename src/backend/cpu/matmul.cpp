@@ -34,17 +34,24 @@ GemmOperand gemm_operand(std::int64_t rows, std::int64_t cols, std::int64_t row_
   return {};
 }
 
-void sgemm(const Tensor& a, const Tensor& b, const Tensor& out, double beta) {
+/// A contiguous copy of t made by the CPU backend.
+Tensor contiguous_copy(CpuBackend& cpu, const Tensor& t) {
+  Tensor copy = new_contiguous(cpu, t.shape(), t.dtype(), t.device());
+  cpu.copy(t, copy);
+  return copy;
+}
+
+void sgemm(CpuBackend& cpu, const Tensor& a, const Tensor& b, const Tensor& out, double beta) {
   const std::int64_t batch = out.size(0), m = out.size(1), n = out.size(2), k = a.size(2);
   Tensor a_use = a, b_use = b;
   GemmOperand ga = gemm_operand(m, k, a.stride(1), a.stride(2));
   GemmOperand gb = gemm_operand(k, n, b.stride(1), b.stride(2));
   if (!ga.usable) {
-    a_use = a.contiguous();
+    a_use = contiguous_copy(cpu, a);
     ga = gemm_operand(m, k, a_use.stride(1), a_use.stride(2));
   }
   if (!gb.usable) {
-    b_use = b.contiguous();
+    b_use = contiguous_copy(cpu, b);
     gb = gemm_operand(k, n, b_use.stride(1), b_use.stride(2));
   }
   const float* pa = a_use.data_ptr<float>();
@@ -99,7 +106,7 @@ void CpuBackend::matmul(const Tensor& a, const Tensor& b, const Tensor& out, Mat
     if (options.beta == 0.0) {
       fill(out, 0);
     } else {
-      Tensor scaled = out.clone();
+      const Tensor scaled = contiguous_copy(*this, out);
       fill(out, 0);
       visit_dtype(out.dtype(), "matmul", [&](auto tag) {
         using T = typename decltype(tag)::type;
@@ -113,7 +120,7 @@ void CpuBackend::matmul(const Tensor& a, const Tensor& b, const Tensor& out, Mat
     return;
   }
   if (out.dtype() == DType::kFloat32) {
-    sgemm(a, b, out, options.beta);
+    sgemm(*this, a, b, out, options.beta);
     return;
   }
   visit_dtype(out.dtype(), "matmul", [&](auto tag) {

@@ -1,41 +1,53 @@
-// Tensor methods that compute (declared in ignis/tensor/tensor.hpp): copies, conversion,
-// fill, element access.
-#include "ignis/ops/elementwise.hpp"
+// Copies and conversions (no autograd), and the Tensor methods that write or read values:
+// fill_, copy_, item, element.
+#include "ignis/ops/copy.hpp"
+
 #include "op_utils.hpp"
 
 namespace ignis {
 
 using namespace ops_detail;
 
-Tensor Tensor::contiguous() const {
-  return is_contiguous() ? *this : clone();
-}
+namespace ops {
 
-Tensor Tensor::clone() const {
-  Tensor out = new_tensor(shape(), dtype(), device());
-  backend_of(*this).copy(*this, out);
+Tensor contiguous(const Tensor& t) { return t.is_contiguous() ? t : clone(t); }
+
+Tensor clone(const Tensor& t) {
+  check_defined(t, "clone");
+  Tensor out = new_tensor(t.shape(), t.dtype(), t.device());
+  backend_of(t).copy(t, out);
   return out;
 }
 
-Tensor Tensor::to(Device target) const {
-  check_supported(*this, "to");
-  const Device here = device();
-  if (target == here || (target.is_cuda() && here.is_cuda() && !target.has_index())) return *this;
-  Tensor out = new_tensor(shape(), dtype(), target);
+Tensor to(const Tensor& t, Device target) {
+  check_defined(t, "to");
+  check_supported(t, "to");
+  const Device here = t.device();
+  if (target == here || (target.is_cuda() && here.is_cuda() && !target.has_index())) return t;
+  Tensor out = new_tensor(t.shape(), t.dtype(), target);
   // The device backend copies between its device and the CPU in both directions.
   backend::Backend& b = here.is_cpu() ? backend::for_device(target) : backend::for_device(here);
-  b.copy(*this, out);
+  b.copy(t, out);
   return out;
 }
 
-Tensor Tensor::to(DType target) const {
-  check_supported(*this, "to");
+Tensor to(const Tensor& t, DType target) {
+  check_defined(t, "to");
+  check_supported(t, "to");
   if (!is_supported(target)) throw_unsupported_dtype(target, "to");
-  if (target == dtype()) return *this;
-  Tensor out = new_tensor(shape(), target, device());
-  backend_of(*this).copy(*this, out);
+  if (target == t.dtype()) return t;
+  Tensor out = new_tensor(t.shape(), target, t.device());
+  backend_of(t).copy(t, out);
   return out;
 }
+
+Tensor reshape(const Tensor& t, const Shape& shape) {
+  check_defined(t, "reshape");
+  if (auto view = layout::try_view(t, shape)) return *view;
+  return layout::view(clone(t), shape);
+}
+
+}  // namespace ops
 
 Tensor& Tensor::fill_(const Scalar& value) {
   check_supported(*this, "fill_");
@@ -47,13 +59,13 @@ Tensor& Tensor::copy_(const Tensor& src) {
   check_defined(src, "copy_", "source");
   check_supported(*this, "copy_");
   check_supported(src, "copy_");
-  const Tensor expanded = src.expand(shape());
+  const Tensor expanded = layout::expand(src, shape());
   if (src.device() == device()) {
     backend_of(*this).copy(expanded, *this);
   } else if (src.device().is_cpu() || device().is_cpu()) {
     backend::for_device(device().is_cpu() ? src.device() : device()).copy(expanded, *this);
   } else {
-    copy_(expanded.to(Device::cpu()));  // between two GPUs: through the host
+    copy_(ops::to(expanded, Device::cpu()));  // between two GPUs: through the host
   }
   return *this;
 }
@@ -64,7 +76,7 @@ Scalar Tensor::item() const {
                              "but this one has shape {} ({} elements)",
                              shape(), numel());
   }
-  const Tensor host = to(Device::cpu());
+  const Tensor host = ops::to(*this, Device::cpu());
   return visit_dtype(host.dtype(), "item", [&](auto tag) -> Scalar {
     using T = typename decltype(tag)::type;
     return Scalar(*static_cast<const T*>(host.data_ptr()));
@@ -77,7 +89,7 @@ Scalar Tensor::element(std::initializer_list<std::int64_t> index) const {
                              index.size(), dim(), shape());
   }
   Tensor t = *this;
-  for (std::int64_t i : index) t = t.select(0, i);
+  for (std::int64_t i : index) t = layout::select(t, 0, i);
   return t.item();
 }
 

@@ -1,12 +1,12 @@
 #pragma once
-// Operator forms of the elementwise ops: a + b, x * 2.0, -x, a < b, ...
-#include "ignis/ops/elementwise.hpp"
+// Operator forms: a + b, x * 2.0, -x (differentiable), a < b, x == 0 (comparisons, bool).
+#include "ignis/autograd/elementwise.hpp"
 
 namespace ignis {
 
-#define IGNIS_DEFINE_OPERATOR(op, fn)                                                      \
-  inline Tensor operator op(const Tensor& a, const Tensor& b) { return fn(a, b); }         \
-  inline Tensor operator op(const Tensor& a, const Scalar& b) { return fn(a, b); }         \
+#define IGNIS_DEFINE_OPERATOR(op, fn)                                              \
+  inline Tensor operator op(const Tensor& a, const Tensor& b) { return fn(a, b); } \
+  inline Tensor operator op(const Tensor& a, const Scalar& b) { return fn(a, b); } \
   inline Tensor operator op(const Scalar& a, const Tensor& b) { return fn(a, b); }
 IGNIS_DEFINE_OPERATOR(+, add)
 IGNIS_DEFINE_OPERATOR(-, sub)
