@@ -79,6 +79,12 @@ Tensor rsqrt(const Tensor& x) {  // d/dx x^-1/2 = -1/2 y^3
   return unary("RsqrtBackward", x, ops::rsqrt(x),
                [](const Tensor&, const Tensor& y) { return ops::mul(ops::mul(ops::mul(y, y), y), -0.5); });
 }
+Tensor sin(const Tensor& x) {
+  return unary("SinBackward", x, ops::sin(x), [](const Tensor& in, const Tensor&) { return ops::cos(in); });
+}
+Tensor cos(const Tensor& x) {
+  return unary("CosBackward", x, ops::cos(x), [](const Tensor& in, const Tensor&) { return ops::neg(ops::sin(in)); });
+}
 Tensor tanh(const Tensor& x) {
   return unary("TanhBackward", x, ops::tanh(x), [](const Tensor&, const Tensor& y) { return ops::sub(1.0, ops::mul(y, y)); });
 }

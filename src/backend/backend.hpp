@@ -14,6 +14,7 @@
 #include "ignis/tensor/generator.hpp"
 #include "ignis/tensor/tensor.hpp"
 #include "kernels/op_kinds.hpp"
+#include "kernels/optim_functors.hpp"
 
 namespace ignis::backend {
 
@@ -21,6 +22,8 @@ using kernels::ArgReduceOp;
 using kernels::BinaryOp;
 using kernels::GenerateOp;
 using kernels::GenerateParams;
+using kernels::OptimizerOp;
+using kernels::OptimizerStepParams;
 using kernels::RandomOp;
 using kernels::RandomParams;
 using kernels::ReduceOp;
@@ -74,6 +77,11 @@ class Backend {
   /// The adjoint of gather: out[..., index[..., j, ...], ...] += src[..., j, ...] along dim, where
   /// index (int64) and src have the same shape; repeated indices accumulate.
   virtual void scatter_add(const Tensor& out, int dim, const Tensor& index, const Tensor& src) = 0;
+
+  /// One optimizer update of every element, in place: the shared functor of `op` applied to
+  /// param, grad and up to 3 state tensors. All contiguous, same shape, floating dtype.
+  virtual void optimizer_step(OptimizerOp op, const OptimizerStepParams& params, const Tensor& param,
+                              const Tensor& grad, const std::vector<Tensor>& state) = 0;
 
   /// out[i] = f(i) for a contiguous out.
   virtual void generate(GenerateOp op, const GenerateParams& params, const Tensor& out) = 0;

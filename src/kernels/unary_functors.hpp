@@ -87,6 +87,18 @@ struct Rsqrt {
   IGNIS_HOST_DEVICE T operator()(T x) const { return T(1) / std::sqrt(x); }
 };
 
+struct Sin {
+  static constexpr bool kIntegral = false, kOutBool = false;
+  template <class T>
+  IGNIS_HOST_DEVICE T operator()(T x) const { return std::sin(x); }
+};
+
+struct Cos {
+  static constexpr bool kIntegral = false, kOutBool = false;
+  template <class T>
+  IGNIS_HOST_DEVICE T operator()(T x) const { return std::cos(x); }
+};
+
 struct Tanh {
   static constexpr bool kIntegral = false, kOutBool = false;
   template <class T>
@@ -157,6 +169,8 @@ IGNIS_HOST_DEVICE decltype(auto) visit_unary(UnaryOp op, const UnaryParams& p, F
     case UnaryOp::kLog: return f(Log{});
     case UnaryOp::kSqrt: return f(Sqrt{});
     case UnaryOp::kRsqrt: return f(Rsqrt{});
+    case UnaryOp::kSin: return f(Sin{});
+    case UnaryOp::kCos: return f(Cos{});
     case UnaryOp::kTanh: return f(Tanh{});
     case UnaryOp::kSigmoid: return f(Sigmoid{});
     case UnaryOp::kErf: return f(Erf{});

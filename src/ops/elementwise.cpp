@@ -118,6 +118,8 @@ Tensor exp(const Tensor& x) { return unary_op(UnaryOp::kExp, "exp", x); }
 Tensor log(const Tensor& x) { return unary_op(UnaryOp::kLog, "log", x); }
 Tensor sqrt(const Tensor& x) { return unary_op(UnaryOp::kSqrt, "sqrt", x); }
 Tensor rsqrt(const Tensor& x) { return unary_op(UnaryOp::kRsqrt, "rsqrt", x); }
+Tensor sin(const Tensor& x) { return unary_op(UnaryOp::kSin, "sin", x); }
+Tensor cos(const Tensor& x) { return unary_op(UnaryOp::kCos, "cos", x); }
 Tensor tanh(const Tensor& x) { return unary_op(UnaryOp::kTanh, "tanh", x); }
 Tensor sigmoid(const Tensor& x) { return unary_op(UnaryOp::kSigmoid, "sigmoid", x); }
 Tensor erf(const Tensor& x) { return unary_op(UnaryOp::kErf, "erf", x); }

@@ -38,6 +38,8 @@ const GradCase kCases[] = {
     {"log", [](auto& x) { return log(x[0]); }, {{3, 4}}, 0.5, 3},
     {"sqrt", [](auto& x) { return sqrt(x[0]); }, {{5}}, 0.5, 3},
     {"rsqrt", [](auto& x) { return rsqrt(x[0]); }, {{5}}, 0.5, 3},
+    {"sin", [](auto& x) { return sin(x[0]); }, {{3, 4}}},
+    {"cos", [](auto& x) { return cos(x[0]); }, {{3, 4}}},
     {"tanh", [](auto& x) { return tanh(x[0]); }, {{3, 4}}},
     {"sigmoid", [](auto& x) { return sigmoid(x[0]); }, {{3, 4}}},
     {"erf", [](auto& x) { return erf(x[0]); }, {{3, 4}}},

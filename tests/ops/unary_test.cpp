@@ -29,6 +29,8 @@ const UnaryCase kUnaryCases[] = {
     {"log", log, [](double x) { return std::log(x); }, 0.01, 10, false},
     {"sqrt", sqrt, [](double x) { return std::sqrt(x); }, 0, 10, false},
     {"rsqrt", rsqrt, [](double x) { return 1 / std::sqrt(x); }, 0.01, 10, false},
+    {"sin", sin, [](double x) { return std::sin(x); }, -5, 5, false},
+    {"cos", cos, [](double x) { return std::cos(x); }, -5, 5, false},
     {"tanh", tanh, [](double x) { return std::tanh(x); }, -5, 5, false},
     {"sigmoid", sigmoid, [](double x) { return 1 / (1 + std::exp(-x)); }, -10, 10, false},
     {"gelu", gelu, [](double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); }, -5, 5, false},

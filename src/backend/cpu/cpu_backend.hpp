@@ -20,6 +20,8 @@ class CpuBackend final : public Backend {
   void matmul(const Tensor& a, const Tensor& b, const Tensor& out, MatmulOptions options) override;
   void gather(const Tensor& in, int dim, const Tensor& index, const Tensor& out) override;
   void scatter_add(const Tensor& out, int dim, const Tensor& index, const Tensor& src) override;
+  void optimizer_step(OptimizerOp op, const OptimizerStepParams& params, const Tensor& param, const Tensor& grad,
+                      const std::vector<Tensor>& state) override;
   void generate(GenerateOp op, const GenerateParams& params, const Tensor& out) override;
   void random(RandomOp op, const RandomParams& params, PhiloxState state,
               const Tensor& out) override;

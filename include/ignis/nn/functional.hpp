@@ -1,0 +1,23 @@
+#pragma once
+// Functional forms of the layers (torch.nn.functional); losses are in ignis/nn/loss.hpp.
+#include <cstdint>
+#include <optional>
+
+#include "ignis/core/shape.hpp"
+#include "ignis/tensor/generator.hpp"
+#include "ignis/tensor/tensor.hpp"
+
+namespace ignis::nn::functional {
+
+Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
+/// Zeroes each element with probability p and scales the rest by 1/(1-p) when training; the
+/// identity otherwise.
+Tensor dropout(const Tensor& x, double p = 0.5, bool training = true, Generator* generator = nullptr);
+/// Normalises over the trailing dimensions `normalized_shape`: (x - mean) / sqrt(var + eps),
+/// then * weight + bias when given.
+Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const std::optional<Tensor>& weight = std::nullopt,
+                  const std::optional<Tensor>& bias = std::nullopt, double eps = 1e-5);
+/// Rows of `weight` (num_embeddings, dim) picked by integer `indices`: shape indices.shape + (dim).
+Tensor embedding(const Tensor& indices, const Tensor& weight);
+
+}  // namespace ignis::nn::functional

@@ -1,0 +1,50 @@
+// Layers as compositions of differentiable ops: their gradients need no code of their own.
+#include "ignis/nn/functional.hpp"
+
+#include "core/check.hpp"
+#include "ignis/autograd/elementwise.hpp"
+#include "ignis/autograd/index.hpp"
+#include "ignis/autograd/operators.hpp"
+#include "ignis/autograd/reduce.hpp"
+#include "ignis/tensor/factories.hpp"
+
+namespace ignis::nn::functional {
+
+Tensor leaky_relu(const Tensor& x, double negative_slope) { return where(x > 0.0, x, x * negative_slope); }
+
+Tensor dropout(const Tensor& x, double p, bool training, Generator* generator) {
+  if (p < 0 || p > 1) detail::fail<ValueError>("[dropout] probability must be in [0, 1], got {}", p);
+  if (!training || p == 0) return x;
+  if (p == 1) return x * 0.0;
+  const Tensor keep = rand(x.shape(), {.dtype = x.dtype(), .device = x.device()}, generator) >= p;
+  return x * keep * (1.0 / (1.0 - p));
+}
+
+Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const std::optional<Tensor>& weight,
+                  const std::optional<Tensor>& bias, double eps) {
+  const int n = normalized_shape.size();
+  bool matches = n >= 1 && x.dim() >= n;
+  for (int i = 0; matches && i < n; ++i) matches = x.size(x.dim() - n + i) == normalized_shape[i];
+  if (!matches) {
+    detail::fail<ShapeError>("[layer_norm] input shape {} does not end with normalized_shape {}", x.shape(),
+                             normalized_shape);
+  }
+  Dims dims;
+  for (int i = 0; i < n; ++i) dims.push_back(x.dim() - n + i);
+  const Tensor mu = mean(x, dims, kKeepDim);
+  const Tensor centered = x - mu;
+  const Tensor variance = mean(centered * centered, dims, kKeepDim);  // biased, as PyTorch
+  Tensor y = centered * rsqrt(variance + eps);
+  if (weight) y = y * *weight;
+  if (bias) y = y + *bias;
+  return y;
+}
+
+Tensor embedding(const Tensor& indices, const Tensor& weight) {
+  if (weight.dim() != 2) detail::fail<ShapeError>("[embedding] weight must be 2-D, got {}", weight.shape());
+  Shape out = indices.shape();
+  out.push_back(weight.size(1));
+  return index_select(weight, 0, indices.reshape({-1})).reshape(out);
+}
+
+}  // namespace ignis::nn::functional
