@@ -92,11 +92,11 @@ TEST(Module, ErrorsNameTheModulePathAndTheFix) {
                          "float64");
   Sequential seq(Linear(3, 2));
   IGNIS_EXPECT_THROW_MSG(seq(ones({2})), ShapeError, "[linear 0]", "3 features", "(2)");
-  const std::string reason = testing::device_skip_reason(Device::cuda(0));
-  if (reason.empty()) {
-    IGNIS_EXPECT_THROW_MSG(m(ones({2, 4}, {.device = Device::cuda(0)})), DeviceError,
-                           "[linear fc1] weight is on cpu but input is on cuda:0 — call model.to(device)");
-  }
+  // An input that claims to live on cuda:0 (no memory behind it: the check fails before any use).
+  const Tensor on_gpu(std::make_shared<Storage>(DataPtr(nullptr, Device::cuda(0), nullptr), 0), {2, 4},
+                      contiguous_strides({2, 4}), 0, kFloat32);
+  IGNIS_EXPECT_THROW_MSG(m(on_gpu), DeviceError,
+                         "[linear fc1] weight is on cpu but input is on cuda:0 — call model.to(device)");
 }
 
 TEST(Module, PrintsLikePyTorch) {
