@@ -57,7 +57,8 @@ inline bool needs_grad(const Tensor& x) { return needs_grad({&x}); }
 std::shared_ptr<Node> gradient_edge(const Tensor& t);
 
 /// Makes `out` the output of a node named `name` over `inputs` (order = order of the gradients
-/// `backward` returns) and returns it.
+/// `backward` returns) and returns it. `backward` must not hold `out` itself (only out.detach()):
+/// out owns the node, so that would be a reference cycle.
 Tensor record(std::string_view name, Tensor out, std::initializer_list<const Tensor*> inputs,
               BackwardFn backward);
 

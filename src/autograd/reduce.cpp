@@ -64,7 +64,7 @@ void check_floating(const Tensor& x, const char* name) {
 Tensor extremum(const char* name, Tensor y, const Tensor& x, const Dims& dims) {
   if (!needs_grad(x)) return y;
   const Shape kept = keepdim_shape(x.shape(), dims);
-  return record(name, y, {&x}, [x, y, dims, kept](const Tensor& g) {
+  return record(name, y, {&x}, [x = x.detach(), y = y.detach(), dims, kept](const Tensor& g) {
     const Tensor hit = ops::to(ops::eq(x, ops::reshape(y, kept)), x.dtype());
     const Tensor share = ops::div(hit, ops::sum(hit, dims, kKeepDim));
     return Grads{ops::mul(share, ops::reshape(g, kept))};
@@ -133,7 +133,7 @@ Tensor logsumexp(const Tensor& x, const Dims& dims, KeepDim keep) {
 Tensor softmax(const Tensor& x, std::int64_t dim) {
   Tensor y = ops::softmax(x, dim);
   if (!needs_grad(x)) return y;
-  return record("SoftmaxBackward", y, {&x}, [y, dim](const Tensor& g) {  // y (g - Σ g y)
+  return record("SoftmaxBackward", y, {&x}, [y = y.detach(), dim](const Tensor& g) {  // y (g - Σ g y)
     return Grads{ops::mul(y, ops::sub(g, ops::sum(ops::mul(g, y), {dim}, kKeepDim)))};
   });
 }
@@ -141,7 +141,7 @@ Tensor softmax(const Tensor& x, std::int64_t dim) {
 Tensor log_softmax(const Tensor& x, std::int64_t dim) {
   Tensor y = ops::log_softmax(x, dim);
   if (!needs_grad(x)) return y;
-  return record("LogSoftmaxBackward", y, {&x}, [y, dim](const Tensor& g) {  // g - e^y Σ g
+  return record("LogSoftmaxBackward", y, {&x}, [y = y.detach(), dim](const Tensor& g) {  // g - e^y Σ g
     return Grads{ops::sub(g, ops::mul(ops::exp(y), ops::sum(g, {dim}, kKeepDim)))};
   });
 }

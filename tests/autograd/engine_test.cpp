@@ -80,6 +80,22 @@ TEST(Backward, LeavesNeverShareAGradientTensor) {
   EXPECT_TRUE(a.grad().is_contiguous());
 }
 
+TEST(Backward, GraphsThatAreNeverRunAreFreed) {
+  // A node must not own its own output (that would be a reference cycle and a leak).
+  Tensor x = tensor({0.5, 1.5}).requires_grad_();
+  std::vector<std::weak_ptr<autograd::Node>> nodes;
+  {
+    const Tensor y = softmax(sigmoid(x) * x + exp(x), 0).max() / (x * 2.0).sum();
+    for (autograd::Node* n = y.grad_fn(); n != nullptr && !n->next_edges.empty() && n->next_edges[0];
+         n = n->next_edges[0].get()) {
+      nodes.push_back(n->next_edges[0]);
+    }
+    nodes.push_back(y.impl_ptr()->grad_fn);
+    for (const auto& n : nodes) EXPECT_FALSE(n.expired());
+  }
+  for (const auto& n : nodes) EXPECT_TRUE(n.expired()) << (n.lock() ? n.lock()->name() : "");
+}
+
 TEST(Backward, NonScalarOutputsNeedAGradient) {
   Tensor x = tensor({1.0, 2.0}).requires_grad_();
   const Tensor y = x * 3.0;

@@ -59,6 +59,15 @@ TEST(Layers, DropoutZeroesAboutPAndKeepsTheExpectation) {
   EXPECT_NEAR(zeros_share, 0.3, 0.01);
   EXPECT_NEAR(y.mean().item<double>(), 1.0, 0.02);  // kept values are scaled by 1/(1-p)
   EXPECT_TRUE(functional::dropout(x, 0.3, false).is_same(x));
+  // With the generator reseeded on every call the mask is fixed, so the gradient can be checked.
+  const Tensor z = randn({20}, {.dtype = kFloat64});
+  EXPECT_TRUE(gradcheck(
+                  [](auto& v) {
+                    Generator g(5);
+                    return functional::dropout(v[0], 0.3, true, &g);
+                  },
+                  {z})
+                  .ok);
   IGNIS_EXPECT_THROW_MSG(Dropout(1.5), ValueError, "[dropout]");
 }
 
