@@ -56,11 +56,12 @@ CudaPluginStatus load_cuda_plugin(const std::string& path) {
                                 kPluginAbiSymbol, kPluginCreateSymbol);
     return status;
   }
-  if (abi() != kPluginAbiVersion) {
+  if (const int plugin_abi = abi(); plugin_abi != kPluginAbiVersion) {
+    dlclose(handle);
     status.state = CudaPluginStatus::State::kLoadFailed;
     status.reason = fmt::format("{} speaks plugin ABI {} but this libignis expects {}; rebuild "
                                 "ignis so both come from the same build",
-                                status.path, abi(), kPluginAbiVersion);
+                                status.path, plugin_abi, kPluginAbiVersion);
     return status;
   }
   char error[1024] = {};

@@ -1,11 +1,17 @@
-// The ignis executable: help for every command and `ignis info` telling the truth.
+// The ignis executable: help for every command, `ignis info` and `ignis doctor` telling the truth.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 
+#include "diag/json_schema.hpp"
+#include "diag/this_machine.hpp"
 #include "ignis/core/build_info.hpp"
 
 namespace {
@@ -17,7 +23,8 @@ struct CliResult {
 
 /// Runs the ignis executable with `args` (and environment assignments `env`, e.g. "X=1").
 CliResult run(const std::string& args, const std::string& env = "") {
-  const std::string command = "env " + env + " " + std::string(IGNIS_CLI_PATH) + " " + args + " 2>&1";
+  const std::string command =
+      "env " + env + " " + std::string(IGNIS_CLI_PATH) + " " + args + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   std::string out;
   std::array<char, 4096> buf{};
@@ -30,9 +37,16 @@ TEST(Cli, HelpForTheProgramAndEveryCommand) {
   const CliResult top = run("--help");
   EXPECT_EQ(top.status, 0);
   EXPECT_NE(top.output.find("info"), std::string::npos) << top.output;
+  EXPECT_NE(top.output.find("doctor"), std::string::npos) << top.output;
   const CliResult info = run("info --help");
   EXPECT_EQ(info.status, 0);
   EXPECT_NE(info.output.find("--json"), std::string::npos) << info.output;
+  const CliResult doctor = run("doctor --help");
+  EXPECT_EQ(doctor.status, 0);
+  for (const char* text :
+       {"--json", "--frameworks", "--timeout", "--no-live", "Exit codes: 0 a GPU is usable"}) {
+    EXPECT_NE(doctor.output.find(text), std::string::npos) << text << "\n" << doctor.output;
+  }
 }
 
 TEST(Cli, VersionAndUnknownCommands) {
@@ -69,6 +83,160 @@ TEST(Cli, InfoTextHasItsSectionsAndHonoursOmpNumThreads) {
   const auto j = nlohmann::json::parse(forced.output);
   EXPECT_EQ(j["cpu"]["threads"], 1);
   EXPECT_EQ(j["cpu"]["omp_num_threads"], "1");
+}
+
+namespace fs = std::filesystem;
+using ignis::testing::in_wsl;
+using ignis::testing::nvidia_gpus_on_this_machine;
+
+ignis::testing::JsonSchema doctor_schema() {
+  const fs::path schema =
+      fs::path(__FILE__).parent_path().parent_path().parent_path() / "data" / "doctor.schema.json";
+  std::ifstream in(schema);
+  std::stringstream text;
+  text << in.rdbuf();
+  return ignis::testing::JsonSchema(nlohmann::json::parse(text.str()));
+}
+
+/// A fake /sys, /proc and /dev below a temporary folder, removed at the end of the test.
+class FakeTree : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() /
+            ("ignis-cli-tree-" + std::to_string(getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+    fs::create_directories(root_);
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  void write(const std::string& path, const std::string& text) {
+    fs::create_directories((root_ / path).parent_path());
+    std::ofstream(root_ / path) << text;
+  }
+  /// An H100 on the PCI bus.
+  void add_gpu() {
+    write("sys/bus/pci/devices/0000:65:00.0/vendor", "0x10de\n");
+    write("sys/bus/pci/devices/0000:65:00.0/device", "0x2330\n");
+    write("sys/bus/pci/devices/0000:65:00.0/class", "0x030200\n");
+  }
+  /// The kernel module of driver 580.65.06 and its device nodes.
+  void add_kernel_driver() {
+    write("proc/driver/nvidia/version",
+          "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.65.06  Release Build\n");
+    for (const char* node : {"dev/nvidia0", "dev/nvidiactl", "dev/nvidia-uvm"}) write(node, "");
+  }
+  fs::path root_;
+};
+
+TEST(Cli, DoctorOnThisMachineAgreesWithTheMachine) {
+  const CliResult r = run("doctor");
+  const std::string first_line = r.output.substr(0, r.output.find('\n'));
+  EXPECT_EQ(r.status == 0, first_line.rfind("✓ GPU ready", 0) == 0) << r.output;
+  if (nvidia_gpus_on_this_machine() == 0 && !in_wsl()) {
+    EXPECT_EQ(r.status, 2) << r.output;
+    EXPECT_EQ(first_line.rfind("✗ Training will run on the CPU: no NVIDIA GPU", 0), 0u)
+        << first_line;
+    EXPECT_NE(r.output.find("[no-nvidia-gpu]"), std::string::npos);
+  }
+  EXPECT_NE(r.output.find("What to do"), std::string::npos);
+  EXPECT_NE(r.output.find("Exit code " + std::to_string(r.status) + "."), std::string::npos)
+      << r.output;
+}
+
+TEST(Cli, DoctorJsonFollowsTheSchemaAndTheMachine) {
+  const CliResult r = run("doctor --json");
+  const auto j = nlohmann::json::parse(r.output);
+  const auto errors = doctor_schema().validate(j);
+  EXPECT_TRUE(errors.empty()) << (errors.empty() ? "" : errors.front()) << " (" << errors.size()
+                              << " errors)";
+  EXPECT_EQ(j["verdict"]["exit_code"], r.status);
+  EXPECT_EQ(j["verdict"]["gpu_usable"], r.status == 0);
+  EXPECT_EQ(j["facts"]["build"]["cuda_built"], ignis::build_info::kCudaBuilt);
+  EXPECT_EQ(j["facts"]["kernel_driver"]["version"].is_null(),
+            !fs::exists("/proc/driver/nvidia/version"));
+  if (nvidia_gpus_on_this_machine() == 0 && !in_wsl()) {
+    EXPECT_EQ(j["verdict"]["first_blocker"], "no-nvidia-gpu");
+    EXPECT_EQ(r.status, 2);
+  }
+}
+
+TEST_F(FakeTree, DoctorExitCodeFollowsTheFirstBlocker) {
+  add_gpu();  // a GPU, but no kernel driver in this tree
+  const CliResult r = run("doctor --json --root " + root_.string());
+  const auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["verdict"]["first_blocker"], "no-kernel-driver");
+  EXPECT_EQ(r.status, 3);
+  EXPECT_EQ(j["facts"]["hardware"]["nvidia_devices"][0]["device_id"], "0x2330");
+}
+
+TEST_F(FakeTree, DoctorFindsAStubLibcudaOnTheLibraryPath) {
+  std::string stub;
+  for (const char* p : {"/usr/local/cuda/lib64/stubs/libcuda.so",
+                        "/usr/local/cuda/targets/x86_64-linux/lib/stubs/libcuda.so"}) {
+    if (fs::exists(p)) stub = p;
+  }
+  if (stub.empty()) GTEST_SKIP() << "no CUDA toolkit stub libcuda on this machine";
+  add_gpu();
+  add_kernel_driver();
+  // What a build script does by accident: the toolkit's stubs folder on LD_LIBRARY_PATH, with a
+  // libcuda.so.1 in it.
+  const fs::path stubs = root_ / "stubs";
+  fs::create_directories(stubs);
+  fs::create_symlink(stub, stubs / "libcuda.so.1");
+  const CliResult r =
+      run("doctor --json --root " + root_.string(), "LD_LIBRARY_PATH=" + stubs.string());
+  const auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["verdict"]["first_blocker"], "stub-libcuda") << j["verdict"].dump();
+  EXPECT_EQ(r.status, 3);
+  EXPECT_EQ(j["facts"]["user_driver"]["init_result"], 34);
+  EXPECT_EQ(j["facts"]["user_driver"]["is_stub"], true);
+  nlohmann::json finding;
+  for (const auto& f : j["findings"]) {
+    if (f["code"] == "stub-libcuda") finding = f;
+  }
+  ASSERT_FALSE(finding.is_null()) << j["findings"].dump(1);
+  EXPECT_NE(finding["fix"][0].get<std::string>().find("Remove " + stubs.string() +
+                                                      " from LD_LIBRARY_PATH"),
+            std::string::npos)
+      << finding["fix"].dump();
+}
+
+TEST_F(FakeTree, DoctorFrameworksThroughAStandInPython) {
+  const fs::path python = root_ / "python";
+  std::ofstream(python) << "#!/bin/sh\nif [ \"$3\" = torch ]; then\n"
+                           "echo 'IGNIS_FRAMEWORK_REPORT {\"installed\": true, \"version\": "
+                           "\"2.9.0+cpu\", \"cuda\": null}'\n"
+                           "else echo 'IGNIS_FRAMEWORK_REPORT {\"installed\": false}'; fi\n";
+  fs::permissions(python, fs::perms::owner_all);
+  CliResult r = run("doctor --frameworks --python " + python.string());
+  EXPECT_NE(r.output.find(
+                "torch 2.9.0+cpu: torch.version.cuda is None, a CPU-only build  [torch-cpu-build]"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("TensorFlow is not installed for python3  [framework-not-installed]"),
+            std::string::npos)
+      << r.output;
+  r = run("doctor --frameworks --python " + (root_ / "none").string() + " --json");
+  const auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["facts"]["frameworks"][0]["state"], "no-python");
+}
+
+TEST(Cli, InfoListsGpusLikeNvidiaSmi) {
+  const CliResult r = run("info");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("GPUs (as nvidia-smi lists them)"), std::string::npos) << r.output;
+  const auto j = nlohmann::json::parse(run("info --json").output);
+  const auto& gpus = j["gpus"];
+  if (nvidia_gpus_on_this_machine() == 0 && !fs::exists("/proc/driver/nvidia/version")) {
+    EXPECT_TRUE(gpus["devices"].empty());
+    EXPECT_TRUE(gpus["driver_version"].is_null());
+    EXPECT_NE(r.output.find("none: no NVIDIA GPU on the PCI bus; no NVIDIA driver loaded"),
+              std::string::npos)
+        << r.output;
+  } else {
+    EXPECT_FALSE(gpus["devices"].empty());
+    EXPECT_NE(r.output.find("CUDA Version:"), std::string::npos) << r.output;
+  }
 }
 
 }  // namespace

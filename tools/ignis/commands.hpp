@@ -7,4 +7,7 @@ namespace ignis::cli {
 /// `ignis info`: version, build, dependencies, CPU, threads and devices.
 void add_info_command(CLI::App& app);
 
+/// `ignis doctor`: the diagnosis of the GPU stack; sets `exit_code` (0 = a GPU is usable).
+void add_doctor_command(CLI::App& app, int& exit_code);
+
 }  // namespace ignis::cli

@@ -1,7 +1,7 @@
 // The ignis command line: parses arguments and calls the library, nothing else.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <exception>
 
 #include "commands.hpp"
@@ -12,7 +12,9 @@ int main(int argc, char** argv) {
   CLI::App app{"ignis: train neural networks on NVIDIA GPUs, with a first-class CPU fallback"};
   app.set_version_flag("--version", std::string("ignis ") + ignis::build_info::kVersion);
   app.require_subcommand(1);
+  int exit_code = 0;  // set by commands whose result is a status (doctor)
   ignis::cli::add_info_command(app);
+  ignis::cli::add_doctor_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -24,5 +26,5 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "ignis: unexpected error: {}\n", e.what());
     return 1;
   }
-  return 0;
+  return exit_code;
 }

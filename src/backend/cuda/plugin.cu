@@ -13,7 +13,7 @@ extern "C" int ignis_cuda_plugin_abi_version() { return ignis::backend::kPluginA
 
 extern "C" ignis::backend::Backend* ignis_cuda_plugin_create(char* error, unsigned long error_size) {
   int runtime = 0;
-  cudaRuntimeGetVersion(&runtime);
+  if (cudaRuntimeGetVersion(&runtime) != cudaSuccess) runtime = CUDART_VERSION;  // the version built against
   std::snprintf(error, error_size,
                 "the CUDA backend is not built yet: this plugin (CUDA runtime %d.%d) carries no "
                 "kernels; ignis runs on the CPU",

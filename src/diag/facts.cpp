@@ -1,0 +1,68 @@
+#include "ignis/diag/facts.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace ignis::diag {
+
+std::string name(Observation::Method method) {
+  switch (method) {
+    case Observation::Method::kFile:
+      return "file";
+    case Observation::Method::kDirectory:
+      return "directory";
+    case Observation::Method::kDlopen:
+      return "dlopen";
+    case Observation::Method::kCall:
+      return "call";
+    case Observation::Method::kEnvironment:
+      return "environment";
+    case Observation::Method::kBuild:
+      return "build";
+    case Observation::Method::kSubprocess:
+      return "subprocess";
+  }
+  return "unknown";
+}
+
+std::string name(EnvironmentFacts::Container container) {
+  switch (container) {
+    case EnvironmentFacts::Container::kNone:
+      return "none";
+    case EnvironmentFacts::Container::kDocker:
+      return "docker";
+    case EnvironmentFacts::Container::kPodman:
+      return "podman";
+    case EnvironmentFacts::Container::kKubernetes:
+      return "kubernetes";
+    case EnvironmentFacts::Container::kOther:
+      return "other";
+  }
+  return "unknown";
+}
+
+int HardwareFacts::gpu_count() const {
+  return static_cast<int>(
+      std::count_if(nvidia.begin(), nvidia.end(), [](const PciDevice& d) { return d.is_gpu(); }));
+}
+
+bool KernelDriverFacts::has_node(const std::string& node) const {
+  return std::find(device_nodes.begin(), device_nodes.end(), node) != device_nodes.end();
+}
+
+int KernelDriverFacts::gpu_node_count() const {
+  return static_cast<int>(
+      std::count_if(device_nodes.begin(), device_nodes.end(), [](const std::string& n) {
+        return n.size() > 11 && n.starts_with("/dev/nvidia") &&
+               std::isdigit(static_cast<unsigned char>(n[11]));
+      }));
+}
+
+const CudaLibraryFacts* Facts::library(const std::string& name) const {
+  for (const auto& l : libraries) {
+    if (l.name == name) return &l;
+  }
+  return nullptr;
+}
+
+}  // namespace ignis::diag
