@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <array>
+#include <filesystem>
+#include <fstream>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -237,6 +239,47 @@ TEST(Cli, InfoListsGpusLikeNvidiaSmi) {
     EXPECT_FALSE(gpus["devices"].empty());
     EXPECT_NE(r.output.find("CUDA Version:"), std::string::npos) << r.output;
   }
+}
+
+}  // namespace
+
+namespace {
+
+TEST(CliTrain, HelpListsEveryFlag) {
+  const CliResult r = run("train --help");
+  EXPECT_EQ(r.status, 0);
+  for (const char* flag : {"--model", "--epochs", "--batch-size", "--lr", "--optimizer", "--device", "--data", "--seed", "--out"}) {
+    EXPECT_NE(r.output.find(flag), std::string::npos) << flag;
+  }
+}
+
+TEST(CliTrain, BadArgumentsFailWithAReason) {
+  const CliResult cnn = run("train --model cnn --epochs 1");
+  EXPECT_NE(cnn.status, 0);
+  EXPECT_NE(cnn.output.find("convolution"), std::string::npos) << cnn.output;
+  const CliResult data = run("train --data /nonexistent");
+  EXPECT_NE(data.status, 0);
+  EXPECT_NE(data.output.find("dataset-fashion-mnist"), std::string::npos) << data.output;
+  EXPECT_NE(run("train --optimizer lbfgs").status, 0);
+}
+
+TEST(CliTrain, OneEpochWritesResults) {
+  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) {
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed (scripts/setup installs it)";
+  }
+  const auto dir = std::filesystem::temp_directory_path() / "ignis_cli_train_test";
+  std::filesystem::remove_all(dir);
+  const CliResult r = run("train --epochs 1 --out " + dir.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("Device: "), std::string::npos);
+  EXPECT_NE(r.output.find("Total params: 235146"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Per-class accuracy"), std::string::npos);
+  std::ifstream f(dir / "results.json");
+  const auto j = nlohmann::json::parse(f);
+  EXPECT_GE(j["test_accuracy"].get<double>(), 0.80);
+  EXPECT_EQ(j["epochs"], 1);
+  EXPECT_TRUE(std::filesystem::exists(dir / "history.csv"));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -4,6 +4,9 @@
 
 namespace ignis::cli {
 
+/// `ignis train`: the main job.
+void add_train_command(CLI::App& app);
+
 /// `ignis info`: version, build, dependencies, CPU, threads and devices.
 void add_info_command(CLI::App& app);
 

@@ -1,0 +1,65 @@
+#pragma once
+// The training loop behind Keras-style fit(), usable directly with any Module, loss, optimizer
+// and DataLoader. Epoch logs are sample-weighted means over the epoch ("loss", each metric,
+// then "val_" forms when validation data is given, then "lr").
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "ignis/data/data_loader.hpp"
+#include "ignis/nn/module.hpp"
+#include "ignis/optim/optimizer.hpp"
+#include "ignis/train/callbacks.hpp"
+#include "ignis/train/logs.hpp"
+
+namespace ignis::train {
+
+/// loss(model output, target) -> a scalar tensor.
+using LossFn = std::function<Tensor(const Tensor& output, const Tensor& target)>;
+
+/// kAuto: a live bar on a terminal, one line per epoch otherwise (Keras's verbose 1 / 2).
+enum class Verbosity { kAuto, kSilent, kProgressBar, kOneLinePerEpoch };
+
+struct FitOptions {
+  std::int64_t epochs = 1;
+  std::int64_t initial_epoch = 0;  // resume numbering (epochs counts from 0, not from here)
+  std::vector<std::shared_ptr<Callback>> callbacks;
+  std::vector<std::string> metrics;  // "accuracy", "mae", "mse"
+  bool probabilities = false;        // the model outputs probabilities (softmax/sigmoid), not logits
+  Verbosity verbose = Verbosity::kAuto;
+  std::ostream* out = nullptr;       // where progress goes; null = std::cout
+};
+
+/// Per-epoch logs of a fit() run.
+class History {
+ public:
+  /// The values of one log ("loss", "val_accuracy", ...); ValueError if never logged.
+  const std::vector<double>& operator[](const std::string& name) const;
+  bool contains(const std::string& name) const;
+  const std::vector<std::pair<std::string, std::vector<double>>>& values() const { return values_; }
+  std::int64_t epochs() const { return epochs_; }
+  void append(const Logs& logs);
+
+  std::string stop_reason;  // why training ended early (empty when it ran all epochs)
+  double seconds = 0;       // wall time of fit()
+  std::int64_t samples = 0; // training samples processed
+
+ private:
+  std::vector<std::pair<std::string, std::vector<double>>> values_;
+  std::int64_t epochs_ = 0;
+};
+
+History fit(nn::Module& model, const LossFn& loss, optim::Optimizer& optimizer, data::DataLoader& train,
+            data::DataLoader* validation, const FitOptions& options);
+
+/// Loss and metrics over a dataset in eval mode, without gradients.
+Logs evaluate(nn::Module& model, const LossFn& loss, const data::DataLoader& data,
+              const std::vector<std::string>& metrics, bool probabilities = false);
+
+/// The model's outputs for every example, concatenated along the first dimension (eval mode).
+Tensor predict(nn::Module& model, const data::DataLoader& data);
+
+}  // namespace ignis::train

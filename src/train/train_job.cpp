@@ -1,0 +1,143 @@
+#include "ignis/train/train_job.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/check.hpp"
+#include "ignis/autograd/reduce.hpp"
+#include "backend/cuda_plugin.hpp"
+#include "ignis/keras/sequential.hpp"
+#include "ignis/ops/elementwise.hpp"
+#include "ignis/tensor/generator.hpp"
+
+namespace ignis::train {
+
+namespace fs = std::filesystem;
+
+DeviceChoice choose_device(const std::string& spec) {
+  const backend::CudaPluginStatus& cuda = backend::cuda_plugin_status();
+  const bool available = cuda.backend != nullptr;
+  if (spec == "auto") {
+    if (available) return {Device::cuda(0), "CUDA is available"};
+    return {Device::cpu(), fmt::format("CUDA not available: {}; run `ignis doctor`", cuda.reason)};
+  }
+  const Device d(spec);
+  if (d.is_cuda() && !available) {
+    ignis::detail::fail<BackendUnavailableError>("[train] device {} was asked for, but CUDA is not available: {}. Use "
+                                                 "--device cpu, or run `ignis doctor`",
+                                                 spec, cuda.reason);
+  }
+  return {d, "as requested"};
+}
+
+namespace {
+
+keras::Sequential build_model(const std::string& name) {
+  if (name == "mlp") {
+    return keras::Sequential({keras::Input({28, 28}), keras::Flatten(), keras::Dense(256, "relu"),
+                              keras::Dense(128, "relu"), keras::Dense(10)},
+                             "mlp");
+  }
+  if (name == "cnn") {
+    throw ValueError("[train] model \"cnn\" needs convolution layers, which are not in ignis yet; use --model mlp");
+  }
+  ignis::detail::fail<ValueError>("[train] unknown model \"{}\"; known: mlp", name);
+}
+
+/// Writes `text` to path atomically (a temporary file renamed over the target).
+void write_atomically(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::trunc);
+    f << text;
+    if (!f) ignis::detail::fail<FormatError>("[train] cannot write {}", tmp.string());
+  }
+  fs::rename(tmp, path);
+}
+
+}  // namespace
+
+TrainJobResult run_train_job(const TrainJobOptions& options, std::ostream& out) {
+  TrainJobResult result;
+  const DeviceChoice choice = choose_device(options.device);
+  result.device = choice.device;
+  out << fmt::format("Device: {} — {}\n", choice.device.str(), choice.reason);
+
+  const data::FashionMnist d = data::load_fashion_mnist(options.data);
+  out << fmt::format("Data: Fashion-MNIST from {} ({} training, {} test images)\n\n", options.data,
+                     d.train_images.size(0), d.test_images.size(0));
+
+  manual_seed(options.seed);
+  keras::DeviceScope scope(choice.device.str());
+  keras::Sequential model = build_model(options.model);
+  model.compile({.optimizer = options.optimizer,
+                 .loss = "sparse_categorical_crossentropy",
+                 .metrics = {"accuracy"},
+                 .learning_rate = options.lr});
+  out << model.summary() << "\n";
+
+  std::vector<std::shared_ptr<Callback>> callbacks = {std::make_shared<TerminateOnNaN>()};
+  if (!options.out.empty()) {
+    fs::create_directories(options.out);
+    callbacks.push_back(std::make_shared<CSVLogger>((fs::path(options.out) / "history.csv").string()));
+  }
+  result.history = model.fit(d.train_images, d.train_labels,
+                             {.epochs = options.epochs,
+                              .batch_size = options.batch_size,
+                              .validation_data = std::make_pair(d.test_images, d.test_labels),
+                              .callbacks = callbacks,
+                              .verbose = options.verbose,
+                              .out = &out,
+                              .seed = options.seed});
+  result.train_seconds = result.history.seconds;
+  result.samples_per_second = static_cast<double>(result.history.samples) / std::max(result.train_seconds, 1e-9);
+
+  const Logs test = model.evaluate(d.test_images, d.test_labels, 512);
+  result.test_loss = *find(test, "loss");
+  result.test_accuracy = *find(test, "accuracy");
+  const Tensor predicted = argmax(model.predict(d.test_images, 512), 1).cpu();
+  const std::vector<std::int64_t> p = predicted.to_vector<std::int64_t>();
+  const std::vector<std::int64_t> t = d.test_labels.to_vector<std::int64_t>();
+  std::array<std::int64_t, 10> correct{}, total{};
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    ++total[static_cast<std::size_t>(t[i])];
+    correct[static_cast<std::size_t>(t[i])] += p[i] == t[i];
+  }
+  for (std::size_t c = 0; c < 10; ++c) {
+    result.class_accuracy[c] = total[c] ? static_cast<double>(correct[c]) / static_cast<double>(total[c]) : 0;
+  }
+
+  out << fmt::format("\nTest loss {:.4f}, test accuracy {:.2f}% ({} epochs, {:.1f} s of training, {:.0f} samples/s on {})\n",
+                     result.test_loss, 100 * result.test_accuracy, result.history.epochs(), result.train_seconds,
+                     result.samples_per_second, choice.device.str());
+  out << "Per-class accuracy:\n";
+  for (std::size_t c = 0; c < 10; ++c) {
+    out << fmt::format("  {:<12} {:6.2f}%\n", data::kFashionMnistClasses[c], 100 * result.class_accuracy[c]);
+  }
+
+  if (!options.out.empty()) {
+    nlohmann::json j = {{"model", options.model},
+                        {"device", choice.device.str()},
+                        {"device_reason", choice.reason},
+                        {"epochs", result.history.epochs()},
+                        {"batch_size", options.batch_size},
+                        {"optimizer", options.optimizer},
+                        {"lr", options.lr},
+                        {"seed", options.seed},
+                        {"test_loss", result.test_loss},
+                        {"test_accuracy", result.test_accuracy},
+                        {"train_seconds", result.train_seconds},
+                        {"samples_per_second", result.samples_per_second},
+                        {"stop_reason", result.history.stop_reason}};
+    for (std::size_t c = 0; c < 10; ++c) j["class_accuracy"][std::string(data::kFashionMnistClasses[c])] = result.class_accuracy[c];
+    for (const auto& [name, values] : result.history.values()) j["history"][name] = values;
+    write_atomically(fs::path(options.out) / "results.json", j.dump(2) + "\n");
+    out << fmt::format("Results: {}/results.json and history.csv\n", options.out);
+  }
+  return result;
+}
+
+}  // namespace ignis::train
