@@ -2,7 +2,8 @@
 """Prints the table of ratios from Google Benchmark JSON files (standard library only).
 
 Usage: summarize.py RESULT.json ...   (one file per benchmark program and thread count; the
-thread count is read from each file's context "omp_threads").
+thread count is read from each file's context "omp_threads"). The PyTorch peer of W1/W2
+(bench/peer/train_step_peer.py) writes the same format, with its version in the context.
 
 Every ratio compares two benchmarks from the same file, i.e. the same run: absolute numbers on
 the shared 2-core machines drift by ±20%, ratios much less. With --benchmark_repetitions the
@@ -13,6 +14,8 @@ import json
 import sys
 
 # Goals from docs/benchmarks.md (BENCHMARKS.md, CPU column).
+W1_GOAL = 10.0      # ignis steps/s ≥ 10 × PyTorch eager's
+W2_GOAL = 5.0       # ignis samples/s ≥ 5 × PyTorch eager's
 W6_GOAL = 0.95      # ignis GFLOP/s ≥ 0.95 × oneDNN's
 W7_US_GOAL = 1.0    # ≤ 1 µs per op
 W7_BW_GOAL = 0.80   # ≥ 80% of the measured copy bandwidth
@@ -25,7 +28,7 @@ def short_name(name):
 
 
 def load(path):
-    """-> (threads, load average at start, {short name: benchmark row}); medians win."""
+    """-> (threads, load average at start, {short name: benchmark row}, context); medians win."""
     with open(path) as f:
         data = json.load(f)
     threads = int(data["context"].get("omp_threads", 0))
@@ -37,7 +40,7 @@ def load(path):
         name = short_name(b.get("run_name", b["name"]))
         if b.get("run_type") == "aggregate" or name not in rows:
             rows[name] = b
-    return threads, load_avg, rows
+    return threads, load_avg, rows, data["context"]
 
 
 def flag(row):
@@ -53,24 +56,97 @@ def met(ok):
     return "yes" if ok else "**no**"
 
 
+def si(x):
+    """17060.3 -> '17.1k', 1.75e6 -> '1.75M' (three significant digits)."""
+    for div, suffix in ((1e6, "M"), (1e3, "k"), (1, "")):
+        if abs(x) >= div:
+            return f"{x / div:.3g}{suffix}"
+    return f"{x:.3g}"
+
+
+def peer_line(context):
+    """'torch 2.15.0 (BLAS_INFO=mkl, oneDNN v3.13.3), 2 threads' from the peer's JSON context."""
+    config = context.get("torch_config", "")
+    blas = next((w.rstrip(",") for w in config.split() if w.startswith("BLAS_INFO=")), "BLAS ?")
+    onednn = next((line.split("MKL-DNN ")[1].split(" (")[0] for line in config.splitlines()
+                   if "MKL-DNN " in line), "?")
+    return (f"torch {context.get('torch_version', '?')} ({blas}, oneDNN {onednn}), "
+            f"{context.get('omp_threads', '?')} threads, Python {context.get('python', '?')}")
+
+
+# W1/W2: (id, description, metric unit, goal).
+TRAIN_STEPS = (("W1", "W1 step: Linear(10, 2), MSE, SGD, batch 100", "steps/s", W1_GOAL),
+               ("W2", "W2 step: 8→64→ReLU→1, MSE, Adam, batch 32", "samples/s", W2_GOAL))
+PHASES = ("zero_grad_us", "forward_us", "loss_us", "backward_us", "step_us")
+
+
+def train_step_rows(t, r):
+    """Goal rows of W1/W2 at t threads: ignis vs PyTorch eager, rate ratio."""
+    for wid, what, unit, goal in TRAIN_STEPS:
+        ours, peer = r.get(f"{wid}/ignis/step"), r.get(f"{wid}/torch/step")
+        cells = []
+        for row, side in ((ours, ""), (peer, ", torch")):
+            cells.append(f"{si(row['items_per_second'])} {unit} ({to_us(row):.1f} µs/step{side}){flag(row)}"
+                         if row else "– (not run)")
+        if ours and peer:
+            ratio = ours["items_per_second"] / peer["items_per_second"]
+            verdict = f"{ratio:.2f}× | ≥ {goal:g}× | {met(ratio >= goal)}"
+        else:
+            verdict = f"– | ≥ {goal:g}× | –"
+        if ours or peer:
+            print(f"| {what} | {t} | {cells[0]} | {cells[1]} | {verdict} |")
+
+
+def train_step_phases(results):
+    """Where a W1/W2 step's time goes, both sides: µs per step by phase."""
+    lines = []
+    for t in sorted(results):
+        r = results[t]
+        for wid, *_ in TRAIN_STEPS:
+            for side in ("ignis", "torch"):
+                ph, step = r.get(f"{wid}/{side}/phases"), r.get(f"{wid}/{side}/step")
+                nograd = r.get(f"{wid}/{side}/forward_nograd")
+                if not ph:
+                    continue
+                parts = " | ".join(f"{ph.get(p, float('nan')):.2f}" for p in PHASES)
+                total = sum(ph.get(p, 0.0) for p in PHASES)
+                news = f"{ph['news']:.0f}" if "news" in ph else "–"
+                lines.append(f"| {wid} | {t} | {side} | {parts} | {total:.2f} "
+                             f"| {to_us(step) if step else float('nan'):.2f} "
+                             f"| {to_us(nograd) if nograd else float('nan'):.2f} | {news} |")
+    if lines:
+        print()
+        print("| W1/W2 µs per step | threads | side | zero_grad | forward | loss | backward "
+              "| optimizer step | sum of phases | whole step | forward + loss, no grad "
+              "| C++ heap allocations/step |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        print("\n".join(lines))
+
+
 def main(paths):
     results = {}  # threads -> rows of all programs
     loads = []  # 1-minute load average at each start (the previous program counts too)
+    peers = []
     for p in paths:
         try:
-            threads, load_avg, rows = load(p)
+            threads, load_avg, rows, context = load(p)
         except (OSError, ValueError) as e:  # e.g. a filter that matched nothing: empty file
             print(f"summarize.py: skipping {p}: {e}", file=sys.stderr)
             continue
         results.setdefault(threads, {}).update(rows)
         loads.append(f"{p.rsplit('/', 1)[-1]} {load_avg:.2f}")
+        if "torch_version" in context:
+            peers.append(peer_line(context))
     print("load average at start:", ", ".join(loads))
+    for line in peers:
+        print("peer:", line)
     print()
 
     print("| workload | threads | ignis | reference | ratio | goal | met |")
     print("|---|---|---|---|---|---|---|")
     for t in sorted(results):
         r = results[t]
+        train_step_rows(t, r)
         for n in (1024, 4096):
             ours, peer = r.get(f"W6/ignis_matmul/{n}"), r.get(f"W6/onednn_sgemm/{n}")
             if ours and peer:
@@ -100,6 +176,8 @@ def main(paths):
                 print(f"| W7 {op}, 64 MiB | {t} | {row['bytes_per_second'] / 1e9:.1f} GB/s{flag(row)} "
                       f"| {copy['bytes_per_second'] / 1e9:.1f} GB/s (memcpy){flag(copy)} "
                       f"| {ratio:.0%} | ≥ {W7_BW_GOAL:.0%} | {met(ratio >= W7_BW_GOAL)} |")
+
+    train_step_phases(results)
 
     # Diagnostics: where the W7 bandwidth goes (all against the pre-allocated memcpy).
     diag = []

@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""W1 and W2 on the peer, PyTorch eager (CPU, float32): the same workloads as
+bench/train_step_bench.cpp, written as Google Benchmark JSON so that bench/summarize.py reads
+both sides alike.
+
+  W1/torch/step  the tutorial's PyTorch example: nn.Linear(10, 2), MSELoss, SGD(lr=0.01),
+                 batch 100; one iteration = optimizer.zero_grad(), forward, loss, backward(),
+                 optimizer.step(). items_per_second counts steps.
+  W2/torch/step  the tutorial's Keras example: Linear(8, 64), ReLU, Linear(64, 1), MSELoss,
+                 Adam(lr=1e-3), batch 32. items_per_second counts samples (32 per step).
+  W?/torch/phases  the same step with a perf_counter() reading between the phases (counters
+                 zero_grad_us, forward_us, loss_us, backward_us, step_us, in µs per step).
+  W?/torch/forward_nograd  forward + loss under torch.no_grad().
+
+Everything is PyTorch's default: zero_grad sets gradients to None, and the optimizers use their
+default implementation (on CPU tensors that is the per-tensor loop, not foreach). The data is
+random, made once, and the same batch is used at every step; 200 warm-up steps run first. The
+step benchmarks run --repetitions repetitions of at least --min-time seconds, the diagnostics
+min(3, --repetitions) of --min-time / 2 (as the ignis side); each reports the median.
+
+Usage: train_step_peer.py --threads N [--out FILE] [--workloads W1,W2] [--min-time 0.2]
+                          [--repetitions 5]
+(run through scripts/bench-peer, which provides a virtual environment with torch).
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+
+WARMUP_STEPS = 200
+
+
+def make_batch(torch, batch, features, outputs, seed):
+    """Inputs x and targets y = x·a + 0.1·noise, seeded (as the ignis side)."""
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(batch, features, generator=gen)
+    a = torch.randn(features, outputs, generator=gen)
+    y = x @ a + 0.1 * torch.randn(batch, outputs, generator=gen)
+    return x, y
+
+
+def workload(torch, name):
+    """-> (model, optimizer, x, y, items per step)."""
+    nn = torch.nn
+    torch.manual_seed(0)
+    if name == "W1":
+        model = nn.Linear(10, 2)
+        x, y = make_batch(torch, 100, 10, 2, 1)
+        return model, torch.optim.SGD(model.parameters(), lr=0.01), x, y, 1
+    if name == "W2":
+        model = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 1))
+        x, y = make_batch(torch, 32, 8, 1, 2)
+        return model, torch.optim.Adam(model.parameters(), lr=1e-3), x, y, 32
+    raise SystemExit(f"train_step_peer.py: unknown workload {name}")
+
+
+def timed(run, iterations):
+    """Runs run(iterations) -> (wall s, CPU s of this thread) per iteration. The CPU time is the
+    calling thread's, as Google Benchmark's: wall ≫ CPU means another process took the core
+    (summarize.py flags "contended"), which process CPU time would hide (OpenMP workers spin)."""
+    wall, cpu = time.perf_counter(), time.thread_time()
+    run(iterations)
+    return (time.perf_counter() - wall) / iterations, (time.thread_time() - cpu) / iterations
+
+
+def measure(run, min_time, repetitions):
+    """Calibrates the iteration count to min_time, then -> (median wall, median CPU, iterations)."""
+    iterations = 10
+    while True:
+        wall, _ = timed(run, iterations)
+        if wall * iterations >= min_time / 4:
+            break
+        iterations *= 4
+    iterations = max(iterations, int(min_time / wall) + 1)
+    samples = [timed(run, iterations) for _ in range(repetitions)]
+    return (statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples),
+            iterations)
+
+
+def row(name, wall, cpu, iterations, **counters):
+    """A Google Benchmark JSON row: the median aggregate, times in µs."""
+    return {"name": name, "run_name": name, "run_type": "aggregate", "aggregate_name": "median",
+            "iterations": iterations, "real_time": wall * 1e6, "cpu_time": cpu * 1e6,
+            "time_unit": "us", **counters}
+
+
+def bench_workload(torch, name, args):
+    model, opt, x, y, items = workload(torch, name)
+    loss_fn = torch.nn.MSELoss()
+    last = {}
+
+    def steps(n):
+        for _ in range(n):
+            opt.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            opt.step()
+        last["loss"] = loss
+
+    steps(WARMUP_STEPS)
+    wall, cpu, it = measure(steps, args.min_time, args.repetitions)
+    rows = [row(f"{name}/torch/step", wall, cpu, it, items_per_second=items / wall,
+                loss=last["loss"].item())]
+
+    phase_names = ("zero_grad_us", "forward_us", "loss_us", "backward_us", "step_us")
+    phase_runs = []
+
+    def phased(n):
+        clock = time.perf_counter
+        acc = [0.0] * 5
+        for _ in range(n):
+            t0 = clock()
+            opt.zero_grad()
+            t1 = clock()
+            out = model(x)
+            t2 = clock()
+            loss = loss_fn(out, y)
+            t3 = clock()
+            loss.backward()
+            t4 = clock()
+            opt.step()
+            t5 = clock()
+            for i, (a, b) in enumerate(((t0, t1), (t1, t2), (t2, t3), (t3, t4), (t4, t5))):
+                acc[i] += b - a
+        phase_runs.append([v / n * 1e6 for v in acc])
+
+    diag_time, diag_reps = args.min_time / 2, min(3, args.repetitions)
+    wall, cpu, it = measure(phased, diag_time, diag_reps)
+    phase_runs = phase_runs[-diag_reps:]  # the timed repetitions, not the calibration
+    rows.append(row(f"{name}/torch/phases", wall, cpu, it,
+                    **{p: statistics.median(r[i] for r in phase_runs) for i, p in enumerate(phase_names)}))
+
+    def nograd(n):
+        with torch.no_grad():
+            for _ in range(n):
+                loss_fn(model(x), y)
+
+    wall, cpu, it = measure(nograd, diag_time, diag_reps)
+    rows.append(row(f"{name}/torch/forward_nograd", wall, cpu, it))
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--out", help="JSON file (default: stdout)")
+    parser.add_argument("--workloads", default="W1,W2")
+    parser.add_argument("--min-time", type=float, default=0.2, help="seconds per repetition")
+    parser.add_argument("--repetitions", type=int, default=5)
+    args = parser.parse_args()
+
+    os.environ["OMP_NUM_THREADS"] = str(args.threads)  # before torch loads its OpenMP runtime
+    import torch
+
+    torch.set_num_threads(args.threads)
+    context = {
+        "peer": "pytorch-eager",
+        "torch_version": torch.__version__,
+        "torch_config": torch.__config__.show(),
+        "torch_parallel_info": torch.__config__.parallel_info(),
+        "omp_threads": str(torch.get_num_threads()),
+        "python": platform.python_version(),
+        "load_avg": list(os.getloadavg()),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+    }
+    benchmarks = []
+    for name in args.workloads.split(","):
+        benchmarks += bench_workload(torch, name.strip(), args)
+    text = json.dumps({"context": context, "benchmarks": benchmarks}, indent=2)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(text + "\n")
+    else:
+        print(text)
+    for b in benchmarks:
+        print(f"train_step_peer.py: {b['name']}: {b['real_time']:.2f} µs", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

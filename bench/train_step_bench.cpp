@@ -1,0 +1,200 @@
+// W1 and W2 (docs/benchmarks.md): one training step of the tutorials' two small models, float32
+// on the CPU. The peer, PyTorch eager, runs the same workloads in bench/peer/train_step_peer.py.
+//
+//   W1/ignis/step  the tutorial's PyTorch example: Linear(10, 2), MSE loss, SGD (lr 0.01),
+//                  batch 100. One iteration is one whole step: zero_grad, forward, loss,
+//                  backward, optimizer step. items_per_second counts steps (the metric: steps/s).
+//   W2/ignis/step  the tutorial's Keras example, Dense(64, relu), Dense(1): Linear(8, 64), ReLU,
+//                  Linear(64, 1), MSE, Adam (lr 1e-3), batch 32. The example leaves the input
+//                  width open; it is 8 features here and in the peer. items_per_second counts
+//                  samples, 32 per step (the metric: samples/s).
+// Diagnostics, where a step's time goes:
+//   W?/ignis/phases  the same step with a clock reading between the phases; counters
+//                    zero_grad_us, forward_us, loss_us, backward_us, step_us (µs per step; the
+//                    six clock reads add ≈ 0.1 µs) and news, the C++ heap allocations
+//                    (operator new) per step.
+//   W?/ignis/forward_nograd  forward + loss under NoGradGuard: no graph is recorded, so
+//                    forward_us + loss_us minus this is what recording the graph costs.
+//
+// The data (inputs and targets, a noisy linear function of them) is random, made once before
+// timing, and the same batch is used at every step; 200 warm-up steps run before timing, so the
+// optimizer's state exists and the allocator is warm. The step benchmarks run 5 repetitions of
+// ≥ 0.2 s, the diagnostics 3 of ≥ 0.1 s; each reports the median. Threads: OMP_NUM_THREADS,
+// also passed to ignis::set_num_threads; context "omp_threads". Time is wall-clock
+// (UseRealTime). Counter "faults": minor page faults per step; "loss": the loss after the last
+// step (it must have fallen: a check that the model trains).
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <new>
+#include <string>
+
+#include "bench_common.hpp"
+#include "ignis/ignis.hpp"
+
+// --- counting heap allocations (only while g_count_news is set, in the phases benchmarks) -----
+// This replaces the global operator new of the whole process (libignis included); when not
+// counting it costs one relaxed atomic load on top of malloc.
+namespace {
+std::atomic<bool> g_count_news{false};
+std::atomic<std::int64_t> g_news{0};
+}  // namespace
+
+void* operator new(std::size_t size) {
+  if (g_count_news.load(std::memory_order_relaxed)) g_news.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace {
+
+using ignis::Tensor;
+namespace nn = ignis::nn;
+namespace optim = ignis::optim;
+
+constexpr int kWarmupSteps = 200;
+
+/// Inputs x (batch × features) and targets y = x·a + 0.1·noise (batch × outputs), seeded.
+struct Batch {
+  Tensor x, y;
+};
+Batch make_batch(std::int64_t batch, std::int64_t features, std::int64_t outputs, std::uint64_t seed) {
+  ignis::Generator gen(seed);
+  Tensor x = ignis::randn({batch, features}, {}, &gen);
+  Tensor a = ignis::randn({features, outputs}, {}, &gen);
+  Tensor y = ignis::matmul(x, a) + 0.1 * ignis::randn({batch, outputs}, {}, &gen);
+  return {x, y};
+}
+
+/// W1: the tutorial's PyTorch example.
+struct W1 {
+  static constexpr const char* kName = "W1";
+  static constexpr std::int64_t kBatch = 100;
+  static constexpr std::int64_t kItemsPerStep = 1;  // the metric is steps/s
+  nn::Linear model{10, 2};
+  Batch data = make_batch(kBatch, 10, 2, 1);
+  optim::SGD optimizer{model.parameters(), {.lr = 0.01}};
+};
+
+/// W2: the tutorial's Keras example, with 8 input features.
+struct W2 {
+  static constexpr const char* kName = "W2";
+  static constexpr std::int64_t kBatch = 32;
+  static constexpr std::int64_t kItemsPerStep = kBatch;  // the metric is samples/s
+  nn::Sequential model{nn::Linear(8, 64), nn::ReLU(), nn::Linear(64, 1)};
+  Batch data = make_batch(kBatch, 8, 1, 2);
+  optim::Adam optimizer{model.parameters(), {.lr = 1e-3}};
+};
+
+/// One training step; returns the loss (its graph already freed by backward).
+template <class W>
+Tensor train_step(W& w) {
+  w.optimizer.zero_grad();
+  const Tensor out = w.model(w.data.x);
+  Tensor loss = nn::functional::mse_loss(out, w.data.y);
+  loss.backward();
+  w.optimizer.step();
+  return loss;
+}
+
+template <class W>
+void warm_up(W& w) {
+  for (int i = 0; i < kWarmupSteps; ++i) train_step(w);
+}
+
+template <class W>
+void BM_Step(benchmark::State& state) {
+  W w;
+  warm_up(w);
+  Tensor loss;
+  const ignis_bench::FaultCounter faults;
+  for (auto _ : state) {
+    loss = train_step(w);
+    benchmark::DoNotOptimize(loss.data_ptr());
+  }
+  faults.report(state);
+  state.SetItemsProcessed(state.iterations() * W::kItemsPerStep);
+  state.counters["loss"] = loss.item<double>();
+}
+
+template <class W>
+void BM_Phases(benchmark::State& state) {
+  using Clock = std::chrono::steady_clock;
+  W w;
+  warm_up(w);
+  double us[5] = {};  // zero_grad, forward, loss, backward, step
+  auto add = [&us](int phase, Clock::time_point from, Clock::time_point to) {
+    us[phase] += std::chrono::duration<double, std::micro>(to - from).count();
+  };
+  g_news = 0;
+  g_count_news = true;
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    w.optimizer.zero_grad();
+    const auto t1 = Clock::now();
+    const Tensor out = w.model(w.data.x);
+    const auto t2 = Clock::now();
+    Tensor loss = nn::functional::mse_loss(out, w.data.y);
+    const auto t3 = Clock::now();
+    loss.backward();
+    const auto t4 = Clock::now();
+    w.optimizer.step();
+    const auto t5 = Clock::now();
+    add(0, t0, t1);
+    add(1, t1, t2);
+    add(2, t2, t3);
+    add(3, t3, t4);
+    add(4, t4, t5);
+  }
+  g_count_news = false;
+  const char* names[5] = {"zero_grad_us", "forward_us", "loss_us", "backward_us", "step_us"};
+  for (int i = 0; i < 5; ++i) state.counters[names[i]] = benchmark::Counter(us[i], benchmark::Counter::kAvgIterations);
+  state.counters["news"] = benchmark::Counter(static_cast<double>(g_news.load()), benchmark::Counter::kAvgIterations);
+}
+
+template <class W>
+void BM_ForwardNoGrad(benchmark::State& state) {
+  W w;
+  warm_up(w);
+  ignis::NoGradGuard no_grad;
+  for (auto _ : state) {
+    Tensor loss = nn::functional::mse_loss(w.model(w.data.x), w.data.y);
+    benchmark::DoNotOptimize(loss.data_ptr());
+  }
+}
+
+template <class W>
+void register_workload() {
+  const std::string prefix = std::string(W::kName) + "/ignis/";
+  auto common = [](benchmark::internal::Benchmark* b, double min_time, int repetitions) {
+    b->UseRealTime()->Unit(benchmark::kMicrosecond)->MinTime(min_time)->Repetitions(repetitions)
+        ->ReportAggregatesOnly(true);
+  };
+  common(benchmark::RegisterBenchmark((prefix + "step").c_str(), BM_Step<W>), 0.2, 5);
+  // The diagnostics, shorter: 3 repetitions of 0.1 s.
+  common(benchmark::RegisterBenchmark((prefix + "phases").c_str(), BM_Phases<W>), 0.1, 3);
+  common(benchmark::RegisterBenchmark((prefix + "forward_nograd").c_str(), BM_ForwardNoGrad<W>), 0.1, 3);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  // Threads set explicitly on our side too (OMP_NUM_THREADS already is the default).
+  if (const char* env = std::getenv("OMP_NUM_THREADS"); env && std::atoi(env) > 0) {
+    ignis::set_num_threads(std::atoi(env));
+  }
+  register_workload<W1>();
+  register_workload<W2>();
+  benchmark::AddCustomContext("omp_threads", std::to_string(ignis::get_num_threads()));
+  benchmark::AddCustomContext("ignis_version", ignis::build_info::kVersion);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
