@@ -22,7 +22,8 @@ Tensor unary(const char* name, const Tensor& x, Tensor y, Derivative dy_dx) {
   if (!needs_grad(x)) return y;
   // The output is saved detached: a handle with its grad_fn would make a reference cycle
   // (output -> node -> lambda -> output) and leak every graph that is never run backward.
-  return record(name, y, {&x}, [x = x.detach(), y = y.detach(), dy_dx](const Tensor& g) {
+  // Inputs may be saved as they are (they do not own this node).
+  return record(name, y, {&x}, [x, y = y.detach(), dy_dx](const Tensor& g) {
     return Grads{ops::mul(g, dy_dx(x, y))};
   });
 }
@@ -35,7 +36,7 @@ template <class Da, class Db>
 Tensor binary(const char* name, const Tensor& a, const Tensor& b, Tensor y, Da da, Db db) {
   if (!needs_grad({&a, &b})) return y;
   const bool need_a = a.requires_grad(), need_b = b.requires_grad();
-  return record(name, y, {&a, &b}, [=, a = a.detach(), b = b.detach(), y = y.detach()](const Tensor& g) {
+  return record(name, y, {&a, &b}, [=, y = y.detach()](const Tensor& g) {
     return Grads{need_a ? input_grad(ops::mul(g, da(a, b, y)), a) : Tensor(),
                  need_b ? input_grad(ops::mul(g, db(a, b, y)), b) : Tensor()};
   });
@@ -45,7 +46,7 @@ Tensor binary(const char* name, const Tensor& a, const Tensor& b, Tensor y, Da d
 template <class Dt>
 Tensor with_scalar(const char* name, const Tensor& t, Tensor y, Dt dt) {
   if (!needs_grad(t)) return y;
-  return record(name, y, {&t}, [t = t.detach(), y = y.detach(), dt](const Tensor& g) {
+  return record(name, y, {&t}, [t, y = y.detach(), dt](const Tensor& g) {
     return Grads{input_grad(ops::mul(g, dt(t, y)), t)};
   });
 }

@@ -1,8 +1,7 @@
 // The backward pass: runs the nodes reachable from the output in topological order (Kahn's
-// algorithm over dependency counts), summing the gradients that meet at a node, then frees what
-// the nodes saved unless the graph is retained. Runs without recording (no double backward).
-#include <unordered_map>
-
+// algorithm over dependency counts kept in the nodes), summing the gradients that meet at a node,
+// then frees what the nodes saved unless the graph is retained. Runs without recording (no
+// double backward).
 #include "core/check.hpp"
 #include "ignis/ops/elementwise.hpp"
 #include "ignis/tensor/factories.hpp"
@@ -15,49 +14,53 @@ namespace {
 using autograd::Node;
 
 void run_backward(const std::shared_ptr<Node>& root, const Tensor& root_grad, bool retain_graph) {
-  // Dependency count of every node: how many edges lead into it.
-  std::unordered_map<Node*, int> dependencies;
-  std::vector<Node*> stack = {root.get()};
+  // Dependency count of every node: how many edges lead into it (scratch fields of the nodes).
   std::vector<Node*> visited = {root.get()};
-  dependencies[root.get()] = 0;
-  while (!stack.empty()) {
-    Node* node = stack.back();
-    stack.pop_back();
-    for (const auto& next : node->next_edges) {
+  root->engine_seen = true;
+  root->pending_inputs = 0;
+  for (std::size_t i = 0; i < visited.size(); ++i) {
+    for (const auto& next : visited[i]->next_edges) {
       if (!next) continue;
-      auto [it, inserted] = dependencies.try_emplace(next.get(), 0);
-      ++it->second;
-      if (inserted) {
-        stack.push_back(next.get());
+      if (!next->engine_seen) {
+        next->engine_seen = true;
+        next->pending_inputs = 0;
+        next->pending_grad = Tensor();
         visited.push_back(next.get());
       }
+      ++next->pending_inputs;
     }
   }
 
-  std::unordered_map<Node*, Tensor> pending = {{root.get(), root_grad}};
+  root->pending_grad = root_grad;
   std::vector<Node*> ready = {root.get()};
-  while (!ready.empty()) {
-    Node* node = ready.back();
-    ready.pop_back();
-    Tensor grad;
-    if (auto it = pending.find(node); it != pending.end()) {
-      grad = std::move(it->second);
-      pending.erase(it);
-    }
-    std::vector<Tensor> input_grads;
-    if (grad.defined()) input_grads = node->apply(std::move(grad));
-    for (std::size_t i = 0; i < node->next_edges.size(); ++i) {
-      Node* next = node->next_edges[i].get();
-      if (next == nullptr) continue;
-      if (i < input_grads.size() && input_grads[i].defined()) {
-        Tensor& slot = pending[next];
-        slot = slot.defined() ? ops::add(slot, input_grads[i]) : input_grads[i];
+  try {
+    while (!ready.empty()) {
+      Node* node = ready.back();
+      ready.pop_back();
+      Tensor grad = std::move(node->pending_grad);
+      node->pending_grad = Tensor();
+      std::vector<Tensor> input_grads;
+      if (grad.defined()) input_grads = node->apply(std::move(grad));
+      for (std::size_t i = 0; i < node->next_edges.size(); ++i) {
+        Node* next = node->next_edges[i].get();
+        if (next == nullptr) continue;
+        if (i < input_grads.size() && input_grads[i].defined()) {
+          Tensor& slot = next->pending_grad;
+          slot = slot.defined() ? ops::add(slot, input_grads[i]) : input_grads[i];
+        }
+        if (--next->pending_inputs == 0) ready.push_back(next);
       }
-      if (--dependencies[next] == 0) ready.push_back(next);
     }
+  } catch (...) {
+    for (Node* node : visited) {
+      node->engine_seen = false;
+      node->pending_grad = Tensor();
+    }
+    throw;
   }
-  if (!retain_graph) {
-    for (Node* node : visited) node->release();
+  for (Node* node : visited) {
+    node->engine_seen = false;
+    if (!retain_graph) node->release();
   }
 }
 

@@ -64,7 +64,7 @@ void check_floating(const Tensor& x, const char* name) {
 Tensor extremum(const char* name, Tensor y, const Tensor& x, const Dims& dims) {
   if (!needs_grad(x)) return y;
   const Shape kept = keepdim_shape(x.shape(), dims);
-  return record(name, y, {&x}, [x = x.detach(), y = y.detach(), dims, kept](const Tensor& g) {
+  return record(name, y, {&x}, [x, y = y.detach(), dims, kept](const Tensor& g) {
     const Tensor hit = ops::to(ops::eq(x, ops::reshape(y, kept)), x.dtype());
     const Tensor share = ops::div(hit, ops::sum(hit, dims, kKeepDim));
     return Grads{ops::mul(share, ops::reshape(g, kept))};

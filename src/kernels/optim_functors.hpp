@@ -17,7 +17,8 @@ struct OptimizerStepParams {
   double lr = 0, weight_decay = 0;
   double momentum = 0, dampening = 0;            // SGD, RMSprop
   double beta1 = 0, beta2 = 0, eps = 0;           // Adam; eps also RMSprop
-  double bias_correction1 = 1, bias_correction2 = 1;
+  double step_size = 0;                           // Adam: lr / (1 - beta1^t)
+  double inv_sqrt_bias_correction2 = 1;           // Adam: 1 / sqrt(1 - beta2^t)
   double alpha = 0;                               // RMSprop smoothing
   bool nesterov = false, first_step = false;      // SGD
   bool decoupled_weight_decay = false, amsgrad = false;  // Adam / AdamW
@@ -55,8 +56,8 @@ struct AdamStep {
       s[2] = s[2] > s[1] ? s[2] : s[1];
       second = s[2];
     }
-    const T denom = std::sqrt(second) / static_cast<T>(std::sqrt(p.bias_correction2)) + static_cast<T>(p.eps);
-    param -= static_cast<T>(p.lr / p.bias_correction1) * s[0] / denom;
+    const T denom = std::sqrt(second) * static_cast<T>(p.inv_sqrt_bias_correction2) + static_cast<T>(p.eps);
+    param -= static_cast<T>(p.step_size) * s[0] / denom;
   }
 };
 

@@ -2,11 +2,14 @@
 // weighting rules follow aten/src/ATen/native/LossNLL.cpp).
 #include "ignis/nn/loss.hpp"
 
+#include "autograd/record.hpp"
 #include "core/check.hpp"
 #include "ignis/autograd/elementwise.hpp"
 #include "ignis/autograd/index.hpp"
 #include "ignis/autograd/operators.hpp"
 #include "ignis/autograd/reduce.hpp"
+#include "ignis/ops/elementwise.hpp"
+#include "ignis/ops/reduce.hpp"
 #include "ignis/tensor/factories.hpp"
 
 namespace ignis::nn::functional {
@@ -63,8 +66,23 @@ Tensor check_classification(const char* op, const Tensor& scores, const Tensor& 
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
   check_pair("mse_loss", input, target);
-  const Tensor d = input - target;
-  return reduce(d * d, reduction);
+  if (reduction == Reduction::kNone) {
+    const Tensor d = input - target;
+    return d * d;
+  }
+  // One graph node instead of four (sub, mul, sum, div): the loss of small models is a good part
+  // of their step (W1 in docs/benchmarks.md). d/d(input) = 2 (input - target) / n.
+  const Tensor d = ops::sub(input, target);
+  const Tensor total = ops::sum(ops::mul(d, d));
+  const double n = static_cast<double>(std::max<std::int64_t>(d.numel(), 1));
+  Tensor y = reduction == Reduction::kMean ? ops::div(total, d.numel() == 0 ? 0.0 : n) : total;
+  if (!autograd::needs_grad({&input, &target})) return y;
+  const double scale = reduction == Reduction::kMean ? 2.0 / n : 2.0;
+  const bool need_input = input.requires_grad(), need_target = target.requires_grad();
+  return autograd::record("MseLossBackward", y, {&input, &target}, [=](const Tensor& g) {
+    const Tensor grad = ops::mul(d, ops::mul(g, scale));
+    return autograd::Grads{need_input ? grad : Tensor(), need_target ? ops::neg(grad) : Tensor()};
+  });
 }
 
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {

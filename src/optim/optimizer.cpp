@@ -163,8 +163,8 @@ void Adam::update(const Tensor& param, const Tensor& grad, const std::vector<Ten
   p.beta1 = options_.beta1;
   p.beta2 = options_.beta2;
   p.eps = options_.eps;
-  p.bias_correction1 = 1 - std::pow(options_.beta1, t);
-  p.bias_correction2 = 1 - std::pow(options_.beta2, t);
+  p.step_size = lr() / (1 - std::pow(options_.beta1, t));
+  p.inv_sqrt_bias_correction2 = 1 / std::sqrt(1 - std::pow(options_.beta2, t));
   p.decoupled_weight_decay = decoupled_;
   p.amsgrad = options_.amsgrad;
   run_step(backend::OptimizerOp::kAdam, p, param, grad, state);

@@ -1,7 +1,9 @@
-// The CPU allocator: 64-byte aligned blocks from the C library, with a cache of large freed
-// blocks. glibc hands blocks above its mmap threshold (at most 32 MiB) straight back to the OS,
-// so without the cache every large op output costs one page fault per 4 KiB page (measured:
-// 16,400 faults, ~22 ms, for a 64 MiB output; docs/benchmarks.md, W7).
+// The CPU allocator: 64-byte aligned blocks from the C library, rounded up to size classes (four
+// per power of two, so at most 25% slack) and cached when freed. Two costs motivate the cache:
+// glibc hands blocks above its mmap threshold (at most 32 MiB) straight back to the OS, so every
+// large op output paid a page fault per 4 KiB page (16,400 faults, ~22 ms for 64 MiB; W7), and
+// small aligned blocks go through glibc's memalign path, which was 30% of a tiny training step
+// (W1, docs/benchmarks.md).
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,10 +32,8 @@ class CpuAllocator final : public Allocator {
  public:
   DataPtr allocate(std::size_t nbytes) override {
     if (nbytes == 0) return DataPtr(nullptr, Device::cpu(), nullptr);
-    // aligned_alloc wants a multiple of the alignment; large blocks are whole pages.
-    const std::size_t granule = nbytes >= kCpuCacheMinBytes ? 4096 : kCpuAlignment;
-    const std::size_t capacity = (nbytes + granule - 1) / granule * granule;
-    auto [ptr, got] = capacity >= kCpuCacheMinBytes ? take_cached(capacity) : Block{nullptr, capacity};
+    const std::size_t capacity = size_class(nbytes);
+    auto [ptr, got] = take_cached(capacity);
     if (ptr == nullptr) {
       got = capacity;
       ptr = std::aligned_alloc(kCpuAlignment, capacity);
@@ -78,15 +78,24 @@ class CpuAllocator final : public Allocator {
     std::size_t capacity;
   };
 
+  /// nbytes rounded up to its class: multiples of 64 up to 256 bytes, then four classes per
+  /// power of two (2^k, 1.25, 1.5, 1.75 x 2^k), whole pages from 1 MiB on.
+  static std::size_t size_class(std::size_t nbytes) {
+    if (nbytes <= 256) return (nbytes + kCpuAlignment - 1) / kCpuAlignment * kCpuAlignment;
+    const int k = 63 - __builtin_clzll(nbytes);
+    const std::size_t step = std::max<std::size_t>(std::size_t{1} << (k - 2), nbytes >= kCpuCacheMinBytes ? 4096 : kCpuAlignment);
+    return (nbytes + step - 1) / step * step;
+  }
+
   /// The smallest cached block of capacity in [capacity, 1.25 * capacity], or a null block.
   Block take_cached(std::size_t capacity) {
     std::lock_guard lock(mutex_);
     auto it = cache_.lower_bound(capacity);
     if (it == cache_.end() || it->first > capacity + capacity / 4) {
-      ++stats_.cache_misses;
+      if (capacity >= kCpuCacheMinBytes) ++stats_.cache_misses;
       return {nullptr, capacity};
     }
-    ++stats_.cache_hits;
+    if (capacity >= kCpuCacheMinBytes) ++stats_.cache_hits;
     const Block block{it->second, it->first};
     stats_.cached_bytes -= it->first;
     cache_.erase(it);
@@ -98,7 +107,7 @@ class CpuAllocator final : public Allocator {
   void give_back(void* ptr, std::size_t capacity) {
     std::lock_guard lock(mutex_);
     stats_.allocated_bytes -= capacity;
-    if (capacity < kCpuCacheMinBytes || capacity > limit_) {
+    if (capacity > limit_) {
       std::free(ptr);
       return;
     }

@@ -1,6 +1,8 @@
 // The CPU allocator's cache of large blocks.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 #include "support/reference.hpp"
 
 namespace ignis {
@@ -49,10 +51,20 @@ TEST(CpuAllocator, NothingIsCachedWhenTheCacheIsOff) {
   EXPECT_EQ(cpu_memory_stats().cached_bytes, 0u);
 }
 
-TEST(CpuAllocator, SmallBlocksAreNotCached) {
+TEST(CpuAllocator, SmallBlocksAreReusedByClass) {
+  IGNIS_SKIP_WITHOUT_CACHE();
   empty_cpu_cache();
-  { const Tensor small = empty({1000}); }
-  EXPECT_EQ(cpu_memory_stats().cached_bytes, 0u);
+  void* first = nullptr;
+  {
+    const Tensor small = empty({1000});  // 4000 bytes: class 4096
+    first = small.data_ptr();
+  }
+  EXPECT_EQ(cpu_memory_stats().cached_bytes, 4096u);
+  const Tensor again = empty({1010});  // 4040 bytes: the same class
+  EXPECT_EQ(again.data_ptr(), first);
+  const Tensor other = empty({3});  // 12 bytes: class 64, a new block
+  EXPECT_NE(other.data_ptr(), first);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(other.data_ptr()) % kCpuAlignment, 0u);
 }
 
 TEST(CpuAllocator, ReusedMemoryIsStillCorrectlyInitialisedByFactories) {

@@ -22,6 +22,13 @@ class Node {
 
   /// The nodes that receive each input's gradient (null where an input needs none).
   std::vector<std::shared_ptr<Node>> next_edges;
+
+  // Scratch of the backward engine while it runs (no maps to allocate per backward). One
+  // backward at a time may run through a node: graphs that share nodes are not differentiated
+  // from several threads at once.
+  int pending_inputs = 0;    // edges into this node not yet processed
+  bool engine_seen = false;  // counted in this backward's dependency pass
+  Tensor pending_grad;       // sum of the gradients received so far
 };
 
 }  // namespace ignis::autograd

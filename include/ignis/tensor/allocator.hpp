@@ -56,11 +56,12 @@ class Allocator {
 /// Alignment of every CPU block, in bytes.
 inline constexpr std::size_t kCpuAlignment = 64;
 
-/// The process-wide CPU allocator (thread-safe). Blocks of at least kCpuCacheMinBytes are kept
-/// in a cache when freed and reused for requests of up to 25% less, so that large outputs do
-/// not pay a page fault per 4 KiB page on every op (glibc returns such blocks to the OS).
-/// The cache holds at most $IGNIS_CPU_CACHE_BYTES (default: 1/8 of physical memory, at most
-/// 4 GiB); empty_cpu_cache() releases it.
+/// The process-wide CPU allocator (thread-safe). Blocks are rounded up to size classes (at most
+/// 25% more) and kept in a cache when freed, for the next request of their class: large outputs
+/// then do not pay a page fault per 4 KiB page on every op (glibc returns large blocks to the OS)
+/// and small ones skip glibc's aligned-allocation path. The cache holds at most
+/// $IGNIS_CPU_CACHE_BYTES (default: 1/8 of physical memory, at most 4 GiB); empty_cpu_cache()
+/// releases it. Hit/miss counters count blocks of kCpuCacheMinBytes and more.
 Allocator& cpu_allocator();
 
 inline constexpr std::size_t kCpuCacheMinBytes = std::size_t{1} << 20;
@@ -69,7 +70,7 @@ inline constexpr std::size_t kCpuCacheMinBytes = std::size_t{1} << 20;
 struct CpuMemoryStats {
   std::size_t allocated_bytes = 0;  // held by live tensors (block capacities)
   std::size_t peak_allocated_bytes = 0;
-  std::size_t cached_bytes = 0;     // freed large blocks kept for reuse
+  std::size_t cached_bytes = 0;     // freed blocks kept for reuse
   std::size_t cached_blocks = 0;
   std::size_t cache_limit_bytes = 0;
   std::size_t cache_hits = 0;       // large requests served from the cache

@@ -1,6 +1,8 @@
 // Batched matrix multiplication on the CPU: float32 goes to oneDNN's sgemm (row-major, JIT
 // kernels with run-time ISA dispatch); other dtypes use a plain loop (float64 is what gradcheck
-// needs; integer matmul is rare).
+// needs; integer matmul is rare). Tiny products (the layers of small models) skip oneDNN: each
+// dnnl_sgemm call costs about 1 µs of setup and scratch allocation and may wake a second thread,
+// more than the arithmetic (W1 in docs/benchmarks.md).
 #include <dnnl.h>
 
 #include <algorithm>
@@ -98,6 +100,48 @@ void plain_gemm(const Tensor& a, const Tensor& b, const Tensor& out, double beta
   });
 }
 
+/// Products with at most this many multiply-adds run in one thread, without oneDNN.
+constexpr std::int64_t kSmallGemm = 1 << 16;
+
+/// out = a @ b (+ beta out) by rows, accumulating in T; no threads, no allocation.
+template <class T>
+void small_gemm(const Tensor& a, const Tensor& b, const Tensor& out, double beta) {
+  const std::int64_t batch = out.size(0), m = out.size(1), n = out.size(2), k = a.size(2);
+  const T* pa = static_cast<const T*>(a.data_ptr());
+  const T* pb = static_cast<const T*>(b.data_ptr());
+  T* pc = static_cast<T*>(out.data_ptr());
+  const std::int64_t as0 = a.stride(0), as1 = a.stride(1), as2 = a.stride(2);
+  const std::int64_t bs0 = b.stride(0), bs1 = b.stride(1), bs2 = b.stride(2);
+  for (std::int64_t bi = 0; bi < batch; ++bi) {
+    if (as2 == 1 && bs1 == 1) {  // a's rows and b's columns are contiguous: dot products (x @ Wᵀ)
+      for (std::int64_t i = 0; i < m; ++i) {
+        const T* arow = pa + bi * as0 + i * as1;
+        T* crow = pc + (bi * m + i) * n;
+        for (std::int64_t j = 0; j < n; ++j) {
+          const T* bcol = pb + bi * bs0 + j * bs2;
+          T acc = 0;
+          for (std::int64_t p = 0; p < k; ++p) acc += arow[p] * bcol[p];
+          crow[j] = beta == 0.0 ? acc : static_cast<T>(acc + beta * static_cast<double>(crow[j]));
+        }
+      }
+      continue;
+    }
+    for (std::int64_t i = 0; i < m; ++i) {  // otherwise rows of c accumulate rows of b
+      T* crow = pc + (bi * m + i) * n;
+      for (std::int64_t j = 0; j < n; ++j) crow[j] = beta == 0.0 ? T(0) : static_cast<T>(beta * static_cast<double>(crow[j]));
+      for (std::int64_t p = 0; p < k; ++p) {
+        const T av = pa[bi * as0 + i * as1 + p * as2];
+        const T* brow = pb + bi * bs0 + p * bs1;
+        if (bs2 == 1) {
+          for (std::int64_t j = 0; j < n; ++j) crow[j] += av * brow[j];
+        } else {
+          for (std::int64_t j = 0; j < n; ++j) crow[j] += av * brow[j * bs2];
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void CpuBackend::matmul(const Tensor& a, const Tensor& b, const Tensor& out, MatmulOptions options) {
@@ -120,7 +164,11 @@ void CpuBackend::matmul(const Tensor& a, const Tensor& b, const Tensor& out, Mat
     return;
   }
   if (out.dtype() == DType::kFloat32) {
-    sgemm(*this, a, b, out, options.beta);
+    if (out.numel() * a.size(2) <= kSmallGemm) {
+      small_gemm<float>(a, b, out, options.beta);
+    } else {
+      sgemm(*this, a, b, out, options.beta);
+    }
     return;
   }
   visit_dtype(out.dtype(), "matmul", [&](auto tag) {
