@@ -10,6 +10,7 @@
 #include "ignis/ops/copy.hpp"
 #include "ignis/tensor/factories.hpp"
 #include "ignis/tensor/layout.hpp"
+#include "ops/op_utils.hpp"
 #include "record.hpp"
 
 namespace ignis {
@@ -20,35 +21,21 @@ using autograd::record;
 
 namespace {
 
-/// The input's shape with 1 in every reduced dimension (dims empty: all).
+// Shapes of reductions, from the ops layer's helpers (one definition of the dim rules).
 Shape keepdim_shape(const Shape& in, const Dims& dims) {
-  Shape out = in;
-  if (dims.empty()) {
-    for (auto& d : out) d = 1;
-  }
-  for (std::int64_t d : dims) out[normalize_dim(d, in.size(), "reduce")] = 1;
-  return out;
+  return ops_detail::keepdim_shape(in, ops_detail::reduction_mask(dims, in.size(), "reduce"));
 }
 
-/// The shape a reduction over dims produces.
 Shape reduced_shape(const Shape& in, const Dims& dims, KeepDim keep) {
-  const Shape kept = keepdim_shape(in, dims);
-  if (keep == KeepDim::kYes) return kept;
-  Shape out;
-  for (int d = 0; d < in.size(); ++d) {
-    if (kept[d] != 1 || in[d] == 1) {
-      const bool reduced = dims.empty() ||
-                           std::any_of(dims.begin(), dims.end(), [&](std::int64_t r) { return normalize_dim(r, in.size(), "reduce") == d; });
-      if (!reduced) out.push_back(in[d]);
-    }
-  }
-  return out;
+  return ops_detail::reduced_shape(in, ops_detail::reduction_mask(dims, in.size(), "reduce"), keep == KeepDim::kYes);
 }
 
 std::int64_t reduced_count(const Tensor& x, const Dims& dims) {
-  if (dims.empty()) return x.numel();
+  const ops_detail::DimMask mask = ops_detail::reduction_mask(dims, x.dim(), "reduce");
   std::int64_t n = 1;
-  for (std::int64_t d : dims) n *= x.size(normalize_dim(d, x.dim(), "reduce"));
+  for (int d = 0; d < x.dim(); ++d) {
+    if (mask.reduced[d]) n *= x.size(d);
+  }
   return n;
 }
 
