@@ -2,6 +2,7 @@
 
 #include "core/check.hpp"
 #include "ignis/autograd/index.hpp"
+#include "ignis/autograd/operators.hpp"
 #include "ignis/tensor/factories.hpp"
 #include "kernels/philox.hpp"
 
@@ -34,6 +35,22 @@ Batch Subset::get_batch(const Tensor& indices) const {
   std::vector<std::int64_t> mapped;
   for (std::int64_t i : indices.to_vector<std::int64_t>()) mapped.push_back(indices_.at(static_cast<std::size_t>(i)));
   return base_->get_batch(from_vector(mapped, {static_cast<std::int64_t>(mapped.size())}));
+}
+
+TransformDataset::TransformDataset(std::shared_ptr<const Dataset> base, std::function<Tensor(const Tensor&)> input_transform)
+    : base_(std::move(base)), transform_(std::move(input_transform)) {
+  if (!base_ || !transform_) throw ValueError("[TransformDataset] needs a dataset and a transform");
+}
+
+Batch TransformDataset::get_batch(const Tensor& indices) const {
+  Batch b = base_->get_batch(indices);
+  b.input = transform_(b.input);
+  return b;
+}
+
+Tensor Normalize::operator()(const Tensor& x) const {
+  if (!(std > 0)) detail::fail<ValueError>("[Normalize] std must be > 0, got {}", std);
+  return (x.to(DType::kFloat32) - mean) * (1.0 / std);
 }
 
 std::vector<std::int64_t> permutation(std::int64_t n, std::uint64_t seed, std::uint64_t stream) {

@@ -115,7 +115,9 @@ void Sequential::require_compiled(const char* op) const {
 }
 
 void Sequential::compile(CompileOptions options) {
-  if (options.loss.empty()) ignis::detail::fail<ValueError>("[{}] compile: give a loss, e.g. {{.loss = \"mse\"}}", name_);
+  if (options.loss.empty() && !options.loss_fn) {
+    ignis::detail::fail<ValueError>("[{}] compile: give a loss, e.g. {{.loss = \"mse\"}}, or a loss_fn", name_);
+  }
   compiled_ = std::move(options);
   loss_fn();  // validates the loss name now
   optimizer_.reset();
@@ -129,6 +131,7 @@ bool Sequential::outputs_probabilities() const {
 
 train::LossFn Sequential::loss_fn() const {
   namespace F = nn::functional;
+  if (compiled_->loss_fn) return compiled_->loss_fn;
   const std::string& n = compiled_->loss;
   const bool probs = outputs_probabilities();
   if (n == "mse" || n == "mean_squared_error") {
@@ -187,7 +190,11 @@ History Sequential::fit(const Tensor& x, const Tensor& y, FitArgs args) {
     ignis::detail::fail<ValueError>("[{}] fit: validation_split must be in [0, 1), got {}", name_, args.validation_split);
   }
   if (!built_) build(declared_input_.value_or(without_batch(x)));
-  if (!optimizer_) optimizer_ = make_optimizer(*compiled_, module_.parameters());
+  if (!optimizer_) {
+    optimizer_ = compiled_->make_optimizer ? compiled_->make_optimizer(module_.parameters())
+                                           : make_optimizer(*compiled_, module_.parameters());
+    if (!optimizer_) ignis::detail::fail<ValueError>("[{}] compile: make_optimizer returned no optimizer", name_);
+  }
 
   // Keras holds out the last samples, before any shuffling.
   const std::int64_t n = x.size(0);

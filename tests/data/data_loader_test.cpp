@@ -120,3 +120,19 @@ TEST(DataLoader, SubsetsAndArguments) {
 
 }  // namespace
 }  // namespace ignis::data
+
+namespace ignis::data {
+namespace {
+
+TEST(Transforms, NormalizeRunsOnEveryBatch) {
+  auto base = std::make_shared<TensorDataset>(tensor({{0}, {255}}).to(kUInt8), tensor({0, 1}));
+  DataLoader loader(std::make_shared<TransformDataset>(base, Normalize{.mean = 127.5, .std = 127.5}), {.batch_size = 2});
+  for (const Batch& b : loader) {
+    EXPECT_EQ(b.input.dtype(), kFloat32);
+    EXPECT_EQ(testing::values_of(b.input), (std::vector<double>{-1, 1}));
+  }
+  IGNIS_EXPECT_THROW_MSG((Normalize{.mean = 0, .std = 0})(ones({1})), ValueError, "std");
+}
+
+}  // namespace
+}  // namespace ignis::data

@@ -185,3 +185,27 @@ TEST(Progress, FinalLineLooksLikeKeras) {
 
 }  // namespace
 }  // namespace ignis::keras
+
+namespace ignis::keras {
+namespace {
+
+TEST(Keras, CompileAcceptsAnOptimizerFactoryAndALossFunction) {
+  clear_session();
+  manual_seed(4);
+  const Tensor x = randn({64, 2});
+  const Tensor y = x.sum({1}, kKeepDim);
+  Sequential model({Dense(1)});
+  int loss_calls = 0;
+  model.compile({.make_optimizer = [](std::vector<Tensor> p) { return std::make_unique<optim::SGD>(p, optim::SgdOptions{.lr = 0.1}); },
+                 .loss_fn = [&](const Tensor& out, const Tensor& target) {
+                   ++loss_calls;
+                   return nn::functional::l1_loss(out, target);
+                 }});
+  const History h = model.fit(x, y, {.epochs = 20, .verbose = train::Verbosity::kSilent});
+  EXPECT_NE(dynamic_cast<optim::SGD*>(model.optimizer()), nullptr);
+  EXPECT_EQ(loss_calls, 20 * 2);  // 2 batches of 32 per epoch
+  EXPECT_LT(h["loss"].back(), 0.2 * h["loss"].front());
+}
+
+}  // namespace
+}  // namespace ignis::keras

@@ -1,6 +1,7 @@
 #pragma once
 // Datasets: indexable collections of (input, target) examples, fetched a batch at a time.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -46,6 +47,26 @@ class Subset : public Dataset {
  private:
   std::shared_ptr<const Dataset> base_;
   std::vector<std::int64_t> indices_;
+};
+
+/// Another dataset with a function applied to every batch's inputs (a transform such as
+/// Normalize; it runs in the DataLoader's prefetch thread when there is one).
+class TransformDataset : public Dataset {
+ public:
+  TransformDataset(std::shared_ptr<const Dataset> base, std::function<Tensor(const Tensor&)> input_transform);
+  std::int64_t size() const override { return base_->size(); }
+  Batch get_batch(const Tensor& indices) const override;
+
+ private:
+  std::shared_ptr<const Dataset> base_;
+  std::function<Tensor(const Tensor&)> transform_;
+};
+
+/// (x - mean) / std, after converting x to float32 (e.g. for uint8 pixels: mean and std of the
+/// pixel values, or scale by 1/255 first with mean 0, std 255).
+struct Normalize {
+  double mean = 0.0, std = 1.0;
+  Tensor operator()(const Tensor& x) const;
 };
 
 /// 0 .. n-1 in an order fixed by (seed, stream) alone: Fisher–Yates over the Philox stream, so the

@@ -2,6 +2,8 @@
 // keras::Sequential: compile(optimizer, loss, metrics), fit, evaluate, predict, summary — on the
 // device of the innermost DeviceScope, or the one given to to().
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <initializer_list>
 #include <optional>
 #include <ostream>
@@ -27,6 +29,11 @@ struct CompileOptions {
   std::string loss;
   std::vector<std::string> metrics;  // "accuracy", "mae", "mse"
   std::optional<double> learning_rate;
+  /// Instead of a name: makes the optimizer over the model's parameters, e.g.
+  /// [](auto params) { return std::make_unique<optim::SGD>(params, optim::SgdOptions{.lr = 0.1}); }
+  std::function<std::unique_ptr<optim::Optimizer>(std::vector<Tensor>)> make_optimizer;
+  /// Instead of a name: the loss of (model output, target); used as given (logits or not).
+  train::LossFn loss_fn;
 };
 
 struct FitArgs {
