@@ -2,8 +2,9 @@
 """Prints the table of ratios from Google Benchmark JSON files (standard library only).
 
 Usage: summarize.py RESULT.json ...   (one file per benchmark program and thread count; the
-thread count is read from each file's context "omp_threads"). The PyTorch peer of W1/W2
-(bench/peer/train_step_peer.py) writes the same format, with its version in the context.
+thread count is read from each file's context "omp_threads"). The PyTorch peers of W1-W3
+(bench/peer/train_step_peer.py) and W5 (bench/peer/fashion_mnist_peer.py), and the W5 runner of
+`ignis train` (bench/train_job_bench.py), write the same format.
 
 Every ratio compares two benchmarks from the same file, i.e. the same run: absolute numbers on
 the shared 2-core machines drift by ±20%, ratios much less. With --benchmark_repetitions the
@@ -16,6 +17,10 @@ import sys
 # Goals from docs/benchmarks.md (BENCHMARKS.md, CPU column).
 W1_GOAL = 10.0      # ignis steps/s ≥ 10 × PyTorch eager's
 W2_GOAL = 5.0       # ignis samples/s ≥ 5 × PyTorch eager's
+W3_GOAL = 1.5       # ignis samples/s ≥ 1.5 × PyTorch eager's
+W3_GEMM_GOAL = 0.60 # the W3 step's model FLOP rate ≥ 60% of the SGEMM 1024³ rate of the same run
+W5_GOAL = 1.5       # PyTorch's seconds per epoch ≥ 1.5 × ignis's ...
+W5_ACC_TOL = 0.01   # ... at equal test accuracy: ignis's at most 1 point below the peer's
 W6_GOAL = 0.95      # ignis GFLOP/s ≥ 0.95 × oneDNN's
 W7_US_GOAL = 1.0    # ≤ 1 µs per op
 W7_BW_GOAL = 0.80   # ≥ 80% of the measured copy bandwidth
@@ -74,19 +79,26 @@ def peer_line(context):
             f"{context.get('omp_threads', '?')} threads, Python {context.get('python', '?')}")
 
 
-# W1/W2: (id, description, metric unit, goal).
+def per_step(row):
+    """'5.5 µs/step' or '3.61 ms/step'."""
+    us = to_us(row)
+    return f"{us / 1e3:.2f} ms/step" if us >= 1e3 else f"{us:.1f} µs/step"
+
+
+# W1-W3: (id, description, metric unit, goal).
 TRAIN_STEPS = (("W1", "W1 step: Linear(10, 2), MSE, SGD, batch 100", "steps/s", W1_GOAL),
-               ("W2", "W2 step: 8→64→ReLU→1, MSE, Adam, batch 32", "samples/s", W2_GOAL))
+               ("W2", "W2 step: 8→64→ReLU→1, MSE, Adam, batch 32", "samples/s", W2_GOAL),
+               ("W3", "W3 step: MLP 784→512→512→10, cross-entropy, Adam, batch 128", "samples/s", W3_GOAL))
 PHASES = ("zero_grad_us", "forward_us", "loss_us", "backward_us", "step_us")
 
 
 def train_step_rows(t, r):
-    """Goal rows of W1/W2 at t threads: ignis vs PyTorch eager, rate ratio."""
+    """Goal rows of W1–W3 at t threads: ignis vs PyTorch eager, rate ratio."""
     for wid, what, unit, goal in TRAIN_STEPS:
         ours, peer = r.get(f"{wid}/ignis/step"), r.get(f"{wid}/torch/step")
         cells = []
         for row, side in ((ours, ""), (peer, ", torch")):
-            cells.append(f"{si(row['items_per_second'])} {unit} ({to_us(row):.1f} µs/step{side}){flag(row)}"
+            cells.append(f"{si(row['items_per_second'])} {unit} ({per_step(row)}{side}){flag(row)}"
                          if row else "– (not run)")
         if ours and peer:
             ratio = ours["items_per_second"] / peer["items_per_second"]
@@ -95,10 +107,28 @@ def train_step_rows(t, r):
             verdict = f"– | ≥ {goal:g}× | –"
         if ours or peer:
             print(f"| {what} | {t} | {cells[0]} | {cells[1]} | {verdict} |")
+    w3_gemm_rows(t, r)
+
+
+def w3_gemm_rows(t, r):
+    """W3's second goal: the step's model FLOP rate against SGEMM 1024³, same program and run;
+    and, for scale, the peer's own step rate against its own torch.mm 1024³ (info)."""
+    for side, ref_name in (("ignis", "ignis::matmul 1024³"), ("torch", "torch.mm 1024³")):
+        step, gemm = r.get(f"W3/{side}/step"), r.get(f"W3/{side}/sgemm1024")
+        if not (step and gemm):
+            continue
+        share = step["FLOP"] / gemm["FLOP"]
+        cells = (f"{step['FLOP'] / 1e9:.0f} GFLOP/s{flag(step)} | {gemm['FLOP'] / 1e9:.0f} GFLOP/s "
+                 f"({ref_name}){flag(gemm)} | {share:.0%}")
+        if side == "ignis":
+            print(f"| W3 model FLOP rate, % of SGEMM | {t} | {cells} | ≥ {W3_GEMM_GOAL:.0%} "
+                  f"| {met(share >= W3_GEMM_GOAL)} |")
+        else:
+            print(f"| (W3 torch's model FLOP rate, % of its own SGEMM) | {t} | {cells} | (info) | – |")
 
 
 def train_step_phases(results):
-    """Where a W1/W2 step's time goes, both sides: µs per step by phase."""
+    """Where a W1–W3 step's time goes, both sides: µs per step by phase."""
     lines = []
     for t in sorted(results):
         r = results[t]
@@ -116,11 +146,92 @@ def train_step_phases(results):
                              f"| {to_us(nograd) if nograd else float('nan'):.2f} | {news} |")
     if lines:
         print()
-        print("| W1/W2 µs per step | threads | side | zero_grad | forward | loss | backward "
+        print("| W1–W3 µs per step | threads | side | zero_grad | forward | loss | backward "
               "| optimizer step | sum of phases | whole step | forward + loss, no grad "
               "| C++ heap allocations/step |")
         print("|---|---|---|---|---|---|---|---|---|---|---|---|")
         print("\n".join(lines))
+
+
+def w3_diagnostics(results):
+    """W3: the step against its GEMMs alone (same shapes, through ignis::matmul)."""
+    lines = []
+    for t in sorted(results):
+        r = results[t]
+        step, gemms, ref = r.get("W3/ignis/step"), r.get("W3/ignis/gemms_only"), r.get("W3/ignis/sgemm1024")
+        ph = r.get("W3/ignis/phases")
+        if not (step and gemms and ref):
+            continue
+        opt = f"{ph['step_us'] / 1e3:.2f}" if ph else "–"
+        lines.append(f"| {t} | {to_us(step) / 1e3:.2f} | {to_us(gemms) / 1e3:.2f} | {opt} "
+                     f"| {(to_us(step) - to_us(gemms)) / 1e3:.2f} | {gemms['FLOP'] / 1e9:.0f} "
+                     f"| {gemms['FLOP'] / ref['FLOP']:.0%} |")
+    if lines:
+        print()
+        print("| W3 ignis, ms per step | threads | whole step | its 8 GEMMs alone | optimizer step "
+              "(phases) | step − GEMMs | GEMMs alone, GFLOP/s | GEMMs alone, % of SGEMM 1024³ |")
+        print("|---|---|---|---|---|---|---|---|")
+        print("\n".join("| W3 " + line for line in lines))
+
+
+def w5_rows(t, r):
+    """W5 goal row: `ignis train` against the PyTorch script, seconds per epoch and accuracy."""
+    ours, peer = r.get("W5/ignis/epoch"), r.get("W5/torch/epoch")
+    if not (ours or peer):
+        return
+    cells = []
+    for row, side in ((ours, ""), (peer, ", torch")):
+        cells.append(f"{to_us(row) / 1e6:.2f} s/epoch, test accuracy {row['test_accuracy']:.2%} "
+                     f"({row['epochs']:.0f} epochs{side})" if row else "– (not run)")
+    if ours and peer:
+        ratio = to_us(peer) / to_us(ours)
+        equal = ours["test_accuracy"] >= peer["test_accuracy"] - W5_ACC_TOL
+        verdict = f"{ratio:.2f}× | ≥ {W5_GOAL:g}× at equal accuracy | {met(ratio >= W5_GOAL and equal)}"
+    else:
+        verdict = f"– | ≥ {W5_GOAL:g}× at equal accuracy | –"
+    print(f"| W5 `ignis train` MLP, Fashion-MNIST | {t} | {cells[0]} | {cells[1]} | {verdict} |")
+
+
+def w5_phases(results):
+    """Where a W5 epoch goes: seconds per epoch by phase, both sides."""
+    lines = []
+    for t in sorted(results):
+        r = results[t]
+        peer, gather = r.get("W5/torch/phases"), r.get("W5/ignis/gather")
+        for name, side in (("phases", "ignis, as fit (prefetch thread)"), ("phases_sync", "ignis, no prefetch thread")):
+            ours = r.get(f"W5/ignis/{name}")
+            if not ours:
+                continue
+            step = ours["forward_s"] + ours["backward_s"] + ours["optimizer_s"]
+            lines.append(f"| {t} | {side} | {ours['data_s']:.3f} | {step:.3f} "
+                         f"({ours['forward_s']:.3f} + {ours['backward_s']:.3f} + {ours['optimizer_s']:.3f}) "
+                         f"| {ours['logs_s']:.3f} | {ours['validation_s']:.3f} | {to_us(ours) / 1e6:.3f} "
+                         f"| {to_us(gather) / 1e6 if gather else float('nan'):.3f} |")
+        if peer:
+            lines.append(f"| {t} | torch | {peer['data_s']:.3f} | {peer['step_s']:.3f} | {peer['logs_s']:.3f} "
+                         f"| {peer['validation_s']:.3f} | {to_us(peer) / 1e6:.3f} | – |")
+    if lines:
+        print()
+        print("| W5 seconds per epoch | threads | side | waiting for data | training steps "
+              "(forward + backward + optimizer) | logs (loss.item, accuracy) | validation pass "
+              "| whole epoch | batch assembly alone |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        print("\n".join("| W5 " + line for line in lines))
+        extra = []
+        for t in sorted(results):
+            r = results[t]
+            for side in ("ignis", "torch"):
+                epoch, process = r.get(f"W5/{side}/epoch"), r.get(f"W5/{side}/process")
+                if epoch and process:
+                    extra.append(f"| {t} | {side} | {to_us(process) / 1e6 * epoch['epochs']:.2f} "
+                                 f"| {epoch['train_seconds']:.2f} | {si(epoch['samples_per_second'])} "
+                                 f"| {epoch['peak_rss_mib']:.0f} |")
+        if extra:
+            print()
+            print("| W5 whole runs | threads | side | process wall time, s | fit time, s | training samples/s "
+                  "| peak RSS, MiB |")
+            print("|---|---|---|---|---|---|---|")
+            print("\n".join("| W5 " + line for line in extra))
 
 
 def main(paths):
@@ -135,7 +246,7 @@ def main(paths):
             continue
         results.setdefault(threads, {}).update(rows)
         loads.append(f"{p.rsplit('/', 1)[-1]} {load_avg:.2f}")
-        if "torch_version" in context:
+        if "torch_version" in context and peer_line(context) not in peers:
             peers.append(peer_line(context))
     print("load average at start:", ", ".join(loads))
     for line in peers:
@@ -147,6 +258,7 @@ def main(paths):
     for t in sorted(results):
         r = results[t]
         train_step_rows(t, r)
+        w5_rows(t, r)
         for n in (1024, 4096):
             ours, peer = r.get(f"W6/ignis_matmul/{n}"), r.get(f"W6/onednn_sgemm/{n}")
             if ours and peer:
@@ -178,6 +290,8 @@ def main(paths):
                       f"| {ratio:.0%} | ≥ {W7_BW_GOAL:.0%} | {met(ratio >= W7_BW_GOAL)} |")
 
     train_step_phases(results)
+    w3_diagnostics(results)
+    w5_phases(results)
 
     # Diagnostics: where the W7 bandwidth goes (all against the pre-allocated memcpy).
     diag = []

@@ -1,5 +1,6 @@
-// W1 and W2 (docs/benchmarks.md): one training step of the tutorials' two small models, float32
-// on the CPU. The peer, PyTorch eager, runs the same workloads in bench/peer/train_step_peer.py.
+// W1, W2 and W3 (docs/benchmarks.md): one training step of the tutorials' two small models and of
+// a 784-512-512-10 MLP, float32 on the CPU. The peer, PyTorch eager, runs the same workloads in
+// bench/peer/train_step_peer.py.
 //
 //   W1/ignis/step  the tutorial's PyTorch example: Linear(10, 2), MSE loss, SGD (lr 0.01),
 //                  batch 100. One iteration is one whole step: zero_grad, forward, loss,
@@ -8,6 +9,17 @@
 //                  Linear(64, 1), MSE, Adam (lr 1e-3), batch 32. The example leaves the input
 //                  width open; it is 8 features here and in the peer. items_per_second counts
 //                  samples, 32 per step (the metric: samples/s).
+//   W3/ignis/step  MLP Linear(784, 512), ReLU, Linear(512, 512), ReLU, Linear(512, 10),
+//                  cross-entropy on logits with class-index targets, Adam (lr 1e-3), batch 128.
+//                  items_per_second counts samples; counter "FLOP" is the model's arithmetic as
+//                  a rate (FLOP/s): 3 GEMMs forward and 6 backward, 2·M·N·K each, 513.6 MFLOP
+//                  per step (the first layer's input gradient, 102.8 MFLOP of it, is counted
+//                  though neither library computes it: the input needs no gradient).
+//   W3/ignis/sgemm1024  the reference rate of W3's goal: ignis::matmul of two 1024×1024 float32
+//                  matrices (output allocated per call), as W6/ignis_matmul/1024; counter FLOP.
+//   W3/ignis/gemms_only  diagnostic: the 8 GEMMs a W3 step runs (3 forward, 5 backward), at
+//                  their shapes and transposes, through ignis::matmul under NoGradGuard: what
+//                  the GEMMs alone cost at these sizes. Counter FLOP counts those 8 (410.9 MFLOP).
 // Diagnostics, where a step's time goes:
 //   W?/ignis/phases  the same step with a clock reading between the phases; counters
 //                    zero_grad_us, forward_us, loss_us, backward_us, step_us (µs per step; the
@@ -71,6 +83,14 @@ Batch make_batch(std::int64_t batch, std::int64_t features, std::int64_t outputs
   return {x, y};
 }
 
+/// Inputs x (batch × features, standard normal) and class-index targets y (batch, int64), seeded.
+Batch make_classes(std::int64_t batch, std::int64_t features, std::int64_t classes, std::uint64_t seed) {
+  ignis::Generator gen(seed);
+  Tensor x = ignis::randn({batch, features}, {}, &gen);
+  Tensor y = ignis::randint(0, classes, {batch}, {}, &gen);
+  return {x, y};
+}
+
 /// W1: the tutorial's PyTorch example.
 struct W1 {
   static constexpr const char* kName = "W1";
@@ -91,12 +111,38 @@ struct W2 {
   optim::Adam optimizer{model.parameters(), {.lr = 1e-3}};
 };
 
+/// W3: an MLP classifier big enough for the GEMMs to dominate.
+struct W3 {
+  static constexpr const char* kName = "W3";
+  static constexpr std::int64_t kBatch = 128;
+  static constexpr std::int64_t kItemsPerStep = kBatch;  // the metric is samples/s
+  static constexpr std::int64_t kIn = 784, kHidden = 512, kClasses = 10;
+  /// 2·M·N·K for x·W1ᵀ, h1·W2ᵀ, h2·W3ᵀ, times 3 (forward, input gradient, weight gradient).
+  static constexpr double kFlopPerStep =
+      3.0 * 2.0 * kBatch * (kIn * kHidden + kHidden * kHidden + kHidden * kClasses);
+  nn::Sequential model{nn::Linear(kIn, kHidden), nn::ReLU(), nn::Linear(kHidden, kHidden), nn::ReLU(),
+                       nn::Linear(kHidden, kClasses)};
+  Batch data = make_classes(kBatch, kIn, kClasses, 3);
+  optim::Adam optimizer{model.parameters(), {.lr = 1e-3}};
+  static Tensor loss(const Tensor& out, const Tensor& y) { return nn::functional::cross_entropy(out, y); }
+};
+
+/// The loss of workload W: its own when it has one (W3), MSE otherwise.
+template <class W>
+Tensor loss_of(const Tensor& out, const Tensor& y) {
+  if constexpr (requires { W::loss(out, y); }) {
+    return W::loss(out, y);
+  } else {
+    return nn::functional::mse_loss(out, y);
+  }
+}
+
 /// One training step; returns the loss (its graph already freed by backward).
 template <class W>
 Tensor train_step(W& w) {
   w.optimizer.zero_grad();
   const Tensor out = w.model(w.data.x);
-  Tensor loss = nn::functional::mse_loss(out, w.data.y);
+  Tensor loss = loss_of<W>(out, w.data.y);
   loss.backward();
   w.optimizer.step();
   return loss;
@@ -120,6 +166,9 @@ void BM_Step(benchmark::State& state) {
   faults.report(state);
   state.SetItemsProcessed(state.iterations() * W::kItemsPerStep);
   state.counters["loss"] = loss.item<double>();
+  if constexpr (requires { W::kFlopPerStep; }) {
+    state.counters["FLOP"] = benchmark::Counter(W::kFlopPerStep, benchmark::Counter::kIsIterationInvariantRate);
+  }
 }
 
 template <class W>
@@ -139,7 +188,7 @@ void BM_Phases(benchmark::State& state) {
     const auto t1 = Clock::now();
     const Tensor out = w.model(w.data.x);
     const auto t2 = Clock::now();
-    Tensor loss = nn::functional::mse_loss(out, w.data.y);
+    Tensor loss = loss_of<W>(out, w.data.y);
     const auto t3 = Clock::now();
     loss.backward();
     const auto t4 = Clock::now();
@@ -163,9 +212,44 @@ void BM_ForwardNoGrad(benchmark::State& state) {
   warm_up(w);
   ignis::NoGradGuard no_grad;
   for (auto _ : state) {
-    Tensor loss = nn::functional::mse_loss(w.model(w.data.x), w.data.y);
+    Tensor loss = loss_of<W>(w.model(w.data.x), w.data.y);
     benchmark::DoNotOptimize(loss.data_ptr());
   }
+}
+
+/// W3's reference: SGEMM 1024³ through ignis::matmul, as W6 measures it.
+void BM_Sgemm1024(benchmark::State& state) {
+  constexpr std::int64_t n = 1024;
+  ignis::Generator gen(42);
+  const Tensor a = ignis::rand({n, n}, {}, &gen), b = ignis::rand({n, n}, {}, &gen);
+  benchmark::DoNotOptimize(ignis::matmul(a, b).data_ptr());  // warm-up: oneDNN, allocator
+  for (auto _ : state) {
+    const Tensor c = ignis::matmul(a, b);
+    benchmark::DoNotOptimize(c.data_ptr());
+  }
+  state.counters["FLOP"] = benchmark::Counter(2.0 * n * n * n, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+/// The 8 GEMMs of a W3 step alone, with the shapes and transposes the autograd uses
+/// (forward x·Wᵀ; backward g·W for the input gradients of layers 2 and 3, gᵀ·x for every
+/// weight gradient).
+void BM_W3GemmsOnly(benchmark::State& state) {
+  constexpr std::int64_t b = W3::kBatch, in = W3::kIn, h = W3::kHidden, c = W3::kClasses;
+  ignis::Generator gen(7);
+  auto r = [&gen](std::int64_t rows, std::int64_t cols) { return ignis::randn({rows, cols}, {}, &gen); };
+  const Tensor x = r(b, in), w1 = r(h, in), w2 = r(h, h), w3 = r(c, h);
+  const Tensor h1 = r(b, h), h2 = r(b, h), g1 = r(b, h), g2 = r(b, h), g3 = r(b, c);
+  ignis::NoGradGuard no_grad;
+  auto gemms = [&] {
+    const Tensor outs[] = {ignis::matmul(x, w1.t()),  ignis::matmul(h1, w2.t()), ignis::matmul(h2, w3.t()),
+                           ignis::matmul(g3, w3),      ignis::matmul(g3.t(), h2), ignis::matmul(g2, w2),
+                           ignis::matmul(g2.t(), h1), ignis::matmul(g1.t(), x)};
+    benchmark::DoNotOptimize(outs[7].data_ptr());
+  };
+  gemms();  // warm-up
+  for (auto _ : state) gemms();
+  const double flop = 2.0 * b * (2 * in * h + 3 * h * h + 3 * h * c);  // x·W1ᵀ and g1ᵀ·x; 3 each for 2, 3
+  state.counters["FLOP"] = benchmark::Counter(flop, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 template <class W>
@@ -192,6 +276,11 @@ int main(int argc, char** argv) {
   }
   register_workload<W1>();
   register_workload<W2>();
+  register_workload<W3>();
+  for (auto* b : {benchmark::RegisterBenchmark("W3/ignis/sgemm1024", BM_Sgemm1024),
+                  benchmark::RegisterBenchmark("W3/ignis/gemms_only", BM_W3GemmsOnly)}) {
+    b->UseRealTime()->Unit(benchmark::kMicrosecond)->MinTime(0.2)->Repetitions(3)->ReportAggregatesOnly(true);
+  }
   benchmark::AddCustomContext("omp_threads", std::to_string(ignis::get_num_threads()));
   benchmark::AddCustomContext("ignis_version", ignis::build_info::kVersion);
   benchmark::RunSpecifiedBenchmarks();

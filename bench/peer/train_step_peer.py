@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""W1 and W2 on the peer, PyTorch eager (CPU, float32): the same workloads as
+"""W1, W2 and W3 on the peer, PyTorch eager (CPU, float32): the same workloads as
 bench/train_step_bench.cpp, written as Google Benchmark JSON so that bench/summarize.py reads
 both sides alike.
 
@@ -8,6 +8,12 @@ both sides alike.
                  optimizer.step(). items_per_second counts steps.
   W2/torch/step  the tutorial's Keras example: Linear(8, 64), ReLU, Linear(64, 1), MSELoss,
                  Adam(lr=1e-3), batch 32. items_per_second counts samples (32 per step).
+  W3/torch/step  MLP Linear(784, 512), ReLU, Linear(512, 512), ReLU, Linear(512, 10),
+                 CrossEntropyLoss (logits, class-index targets), Adam(lr=1e-3), batch 128;
+                 items_per_second counts samples, FLOP the model's arithmetic per second
+                 (513.6 MFLOP per step, counted as on the ignis side).
+  W3/torch/sgemm1024  torch.mm of two 1024×1024 float32 matrices (fresh output per call): the
+                 peer's own SGEMM rate, for scale (counter FLOP).
   W?/torch/phases  the same step with a perf_counter() reading between the phases (counters
                  zero_grad_us, forward_us, loss_us, backward_us, step_us, in µs per step).
   W?/torch/forward_nograd  forward + loss under torch.no_grad().
@@ -18,7 +24,7 @@ random, made once, and the same batch is used at every step; 200 warm-up steps r
 step benchmarks run --repetitions repetitions of at least --min-time seconds, the diagnostics
 min(3, --repetitions) of --min-time / 2 (as the ignis side); each reports the median.
 
-Usage: train_step_peer.py --threads N [--out FILE] [--workloads W1,W2] [--min-time 0.2]
+Usage: train_step_peer.py --threads N [--out FILE] [--workloads W1,W2,W3] [--min-time 0.2]
                           [--repetitions 5]
 (run through scripts/bench-peer, which provides a virtual environment with torch).
 """
@@ -42,18 +48,30 @@ def make_batch(torch, batch, features, outputs, seed):
     return x, y
 
 
+# W3's model arithmetic per step: 3 GEMMs (x·W1ᵀ, h1·W2ᵀ, h2·W3ᵀ) forward and 6 backward,
+# 2·M·N·K each (as bench/train_step_bench.cpp counts it).
+W3_FLOP_PER_STEP = 3 * 2 * 128 * (784 * 512 + 512 * 512 + 512 * 10)
+
+
 def workload(torch, name):
-    """-> (model, optimizer, x, y, items per step)."""
+    """-> (model, optimizer, loss function, x, y, items per step, FLOP per step)."""
     nn = torch.nn
     torch.manual_seed(0)
     if name == "W1":
         model = nn.Linear(10, 2)
         x, y = make_batch(torch, 100, 10, 2, 1)
-        return model, torch.optim.SGD(model.parameters(), lr=0.01), x, y, 1
+        return model, torch.optim.SGD(model.parameters(), lr=0.01), nn.MSELoss(), x, y, 1, None
     if name == "W2":
         model = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 1))
         x, y = make_batch(torch, 32, 8, 1, 2)
-        return model, torch.optim.Adam(model.parameters(), lr=1e-3), x, y, 32
+        return model, torch.optim.Adam(model.parameters(), lr=1e-3), nn.MSELoss(), x, y, 32, None
+    if name == "W3":
+        model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
+        gen = torch.Generator().manual_seed(3)
+        x = torch.randn(128, 784, generator=gen)
+        y = torch.randint(0, 10, (128,), generator=gen)
+        return (model, torch.optim.Adam(model.parameters(), lr=1e-3), nn.CrossEntropyLoss(), x, y, 128,
+                W3_FLOP_PER_STEP)
     raise SystemExit(f"train_step_peer.py: unknown workload {name}")
 
 
@@ -88,8 +106,7 @@ def row(name, wall, cpu, iterations, **counters):
 
 
 def bench_workload(torch, name, args):
-    model, opt, x, y, items = workload(torch, name)
-    loss_fn = torch.nn.MSELoss()
+    model, opt, loss_fn, x, y, items, flop = workload(torch, name)
     last = {}
 
     def steps(n):
@@ -103,7 +120,7 @@ def bench_workload(torch, name, args):
     steps(WARMUP_STEPS)
     wall, cpu, it = measure(steps, args.min_time, args.repetitions)
     rows = [row(f"{name}/torch/step", wall, cpu, it, items_per_second=items / wall,
-                loss=last["loss"].item())]
+                loss=last["loss"].item(), **({"FLOP": flop / wall} if flop else {}))]
 
     phase_names = ("zero_grad_us", "forward_us", "loss_us", "backward_us", "step_us")
     phase_runs = []
@@ -140,14 +157,30 @@ def bench_workload(torch, name, args):
 
     wall, cpu, it = measure(nograd, diag_time, diag_reps)
     rows.append(row(f"{name}/torch/forward_nograd", wall, cpu, it))
+    if name == "W3":
+        rows.append(bench_sgemm(torch, 1024, args))
     return rows
+
+
+def bench_sgemm(torch, n, args):
+    """torch.mm n×n×n, float32, a fresh output per call: the peer's SGEMM rate (W3's scale)."""
+    gen = torch.Generator().manual_seed(42)
+    a, b = torch.rand(n, n, generator=gen), torch.rand(n, n, generator=gen)
+    torch.mm(a, b)
+
+    def mms(k):
+        for _ in range(k):
+            torch.mm(a, b)
+
+    wall, cpu, it = measure(mms, args.min_time, min(3, args.repetitions))
+    return row(f"W3/torch/sgemm{n}", wall, cpu, it, FLOP=2.0 * n ** 3 / wall)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, required=True)
     parser.add_argument("--out", help="JSON file (default: stdout)")
-    parser.add_argument("--workloads", default="W1,W2")
+    parser.add_argument("--workloads", default="W1,W2,W3")
     parser.add_argument("--min-time", type=float, default=0.2, help="seconds per repetition")
     parser.add_argument("--repetitions", type=int, default=5)
     args = parser.parse_args()
