@@ -1,7 +1,8 @@
 #pragma once
 // Optimizer updates, one functor per optimizer, shared by every backend (PyTorch's update rules,
-// torch/optim/{sgd,adam,rmsprop}.py, single-tensor form). Each updates one element:
-// p (parameter), g (gradient) and s[] (its state values, in the order the optimizer declares).
+// torch/optim/{sgd,adam,rmsprop}.py, single-tensor form). Each updates one element: the
+// parameter, its gradient and up to three state values s0, s1, s2 (in the order the optimizer
+// declares; unused ones are scratch).
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
@@ -25,59 +26,59 @@ struct OptimizerStepParams {
   bool centered = false;                          // RMSprop
 };
 
-/// SGD; state: s[0] = momentum buffer (used when momentum != 0).
+/// SGD; state: s0 = momentum buffer (used when momentum != 0).
 struct SgdStep {
   OptimizerStepParams p;
   template <class T>
-  IGNIS_HOST_DEVICE void operator()(T& param, T grad, T* s) const {
+  IGNIS_HOST_DEVICE void operator()(T& param, T grad, T& s0, T&, T&) const {
     T d = grad + static_cast<T>(p.weight_decay) * param;
     if (p.momentum != 0) {
-      s[0] = p.first_step ? d : static_cast<T>(p.momentum) * s[0] + static_cast<T>(1 - p.dampening) * d;
-      d = p.nesterov ? d + static_cast<T>(p.momentum) * s[0] : s[0];
+      s0 = p.first_step ? d : static_cast<T>(p.momentum) * s0 + static_cast<T>(1 - p.dampening) * d;
+      d = p.nesterov ? d + static_cast<T>(p.momentum) * s0 : s0;
     }
     param -= static_cast<T>(p.lr) * d;
   }
 };
 
-/// Adam / AdamW; state: s[0] = exp_avg, s[1] = exp_avg_sq, s[2] = max_exp_avg_sq (amsgrad).
+/// Adam / AdamW; state: exp_avg, exp_avg_sq, max_exp_avg_sq (amsgrad).
 struct AdamStep {
   OptimizerStepParams p;
   template <class T>
-  IGNIS_HOST_DEVICE void operator()(T& param, T grad, T* s) const {
+  IGNIS_HOST_DEVICE void operator()(T& param, T grad, T& exp_avg, T& exp_avg_sq, T& max_exp_avg_sq) const {
     if (p.decoupled_weight_decay) {
       param *= static_cast<T>(1 - p.lr * p.weight_decay);
     } else {
       grad += static_cast<T>(p.weight_decay) * param;
     }
-    s[0] = static_cast<T>(p.beta1) * s[0] + static_cast<T>(1 - p.beta1) * grad;
-    s[1] = static_cast<T>(p.beta2) * s[1] + static_cast<T>(1 - p.beta2) * grad * grad;
-    T second = s[1];
+    exp_avg = static_cast<T>(p.beta1) * exp_avg + static_cast<T>(1 - p.beta1) * grad;
+    exp_avg_sq = static_cast<T>(p.beta2) * exp_avg_sq + static_cast<T>(1 - p.beta2) * grad * grad;
+    T second = exp_avg_sq;
     if (p.amsgrad) {
-      s[2] = s[2] > s[1] ? s[2] : s[1];
-      second = s[2];
+      max_exp_avg_sq = max_exp_avg_sq > exp_avg_sq ? max_exp_avg_sq : exp_avg_sq;
+      second = max_exp_avg_sq;
     }
     const T denom = std::sqrt(second) * static_cast<T>(p.inv_sqrt_bias_correction2) + static_cast<T>(p.eps);
-    param -= static_cast<T>(p.step_size) * s[0] / denom;
+    param -= static_cast<T>(p.step_size) * exp_avg / denom;
   }
 };
 
-/// RMSprop; state: s[0] = square_avg, s[1] = momentum buffer, s[2] = grad_avg (centered).
+/// RMSprop; state: square_avg, momentum buffer, grad_avg (centered).
 struct RmspropStep {
   OptimizerStepParams p;
   template <class T>
-  IGNIS_HOST_DEVICE void operator()(T& param, T grad, T* s) const {
+  IGNIS_HOST_DEVICE void operator()(T& param, T grad, T& square_avg, T& momentum_buffer, T& grad_avg) const {
     grad += static_cast<T>(p.weight_decay) * param;
-    s[0] = static_cast<T>(p.alpha) * s[0] + static_cast<T>(1 - p.alpha) * grad * grad;
+    square_avg = static_cast<T>(p.alpha) * square_avg + static_cast<T>(1 - p.alpha) * grad * grad;
     T avg;
     if (p.centered) {
-      s[2] = static_cast<T>(p.alpha) * s[2] + static_cast<T>(1 - p.alpha) * grad;
-      avg = std::sqrt(s[0] - s[2] * s[2]) + static_cast<T>(p.eps);
+      grad_avg = static_cast<T>(p.alpha) * grad_avg + static_cast<T>(1 - p.alpha) * grad;
+      avg = std::sqrt(square_avg - grad_avg * grad_avg) + static_cast<T>(p.eps);
     } else {
-      avg = std::sqrt(s[0]) + static_cast<T>(p.eps);
+      avg = std::sqrt(square_avg) + static_cast<T>(p.eps);
     }
     if (p.momentum > 0) {
-      s[1] = static_cast<T>(p.momentum) * s[1] + grad / avg;
-      param -= static_cast<T>(p.lr) * s[1];
+      momentum_buffer = static_cast<T>(p.momentum) * momentum_buffer + grad / avg;
+      param -= static_cast<T>(p.lr) * momentum_buffer;
     } else {
       param -= static_cast<T>(p.lr) * grad / avg;
     }

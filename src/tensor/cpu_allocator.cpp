@@ -25,7 +25,7 @@ std::size_t default_cache_limit() {
   }
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
   const std::size_t physical = pages > 0 && page > 0 ? static_cast<std::size_t>(pages) * page : 0;
-  return std::min<std::size_t>(physical / 8, std::size_t{4} << 30);
+  return std::min<std::size_t>(physical / 8, std::size_t{1} << 30);
 }
 
 class CpuAllocator final : public Allocator {

@@ -60,7 +60,7 @@ inline constexpr std::size_t kCpuAlignment = 64;
 /// 25% more) and kept in a cache when freed, for the next request of their class: large outputs
 /// then do not pay a page fault per 4 KiB page on every op (glibc returns large blocks to the OS)
 /// and small ones skip glibc's aligned-allocation path. The cache holds at most
-/// $IGNIS_CPU_CACHE_BYTES (default: 1/8 of physical memory, at most 4 GiB); empty_cpu_cache()
+/// $IGNIS_CPU_CACHE_BYTES (default: 1/8 of physical memory, at most 1 GiB); empty_cpu_cache()
 /// releases it. Hit/miss counters count blocks of kCpuCacheMinBytes and more.
 Allocator& cpu_allocator();
 
