@@ -10,8 +10,7 @@ int main() {
   const Tensor x_train = randn({2048, 8});
   const Tensor y_train = sin(x_train).sum({1}, kKeepDim) + 0.05 * randn({2048, 1});
 
-  const auto cuda = diag::cuda_backend_status();
-  keras::DeviceScope scope(cuda.available ? "/GPU:0" : "/CPU:0");
+  keras::DeviceScope scope(cuda::is_available() ? "/GPU:0" : "/CPU:0");
 
   keras::Sequential model({keras::Dense(64, "relu"), keras::Dense(1)});
   model.compile({.optimizer = "adam", .loss = "mse", .metrics = {"mae"}});

@@ -8,9 +8,12 @@
 int main() {
   using namespace ignis;
   manual_seed(0);
-  const auto cuda = diag::cuda_backend_status();
-  const Device device = cuda.available ? Device("cuda") : Device::cpu();
-  fmt::print("Device: {}{}\n", device.str(), cuda.available ? "" : " (CUDA not available: " + cuda.reason + ")");
+  const Device device = cuda::is_available() ? Device("cuda") : Device::cpu();
+  if (cuda::is_available()) {
+    fmt::print("Device: {} ({})\n", device.str(), cuda::device_name(0));
+  } else {
+    fmt::print("Device: cpu (CUDA not available: {})\n", cuda::unavailable_reason().message);
+  }
 
   // Data: 1000 samples, 2 features.
   const Tensor x = randn({1000, 2}).to(device);

@@ -9,9 +9,12 @@ int main() {
   manual_seed(0);
 
   // device = "cuda" if torch.cuda.is_available() else "cpu"
-  const auto cuda = diag::cuda_backend_status();
-  const Device device = cuda.available ? Device("cuda") : Device("cpu");
-  fmt::print("Device: {}{}\n", device.str(), cuda.available ? "" : " (CUDA not available: " + cuda.reason + ")");
+  const Device device = cuda::is_available() ? Device("cuda") : Device::cpu();
+  if (cuda::is_available()) {
+    fmt::print("Device: {} ({})\n", device.str(), cuda::device_name(0));
+  } else {
+    fmt::print("Device: cpu (CUDA not available: {})\n", cuda::unavailable_reason().message);
+  }
 
   nn::Linear model(10, 2);
   model.to(device);

@@ -1,5 +1,6 @@
 #pragma once
 // The whole public API of ignis.
+#include "ignis/backend/cuda.hpp"
 #include "ignis/core/build_info.hpp"
 #include "ignis/core/device.hpp"
 #include "ignis/core/dtype.hpp"

@@ -147,6 +147,14 @@ Tensor Tensor::clone() const {
   return record("CloneBackward", y, {this}, [](const Tensor& g) { return Grads{g}; });
 }
 
+Tensor Tensor::pin_memory() const {
+  Tensor y = ops::pin_memory(*this);
+  if (y.is_same(*this) || !needs_grad(*this)) return y;
+  return record("PinMemoryBackward", y, {this}, [](const Tensor& g) { return Grads{g}; });
+}
+
+bool Tensor::is_pinned() const { return ops::is_pinned(*this); }
+
 Tensor Tensor::to(Device device) const {
   Tensor y = ops::to(*this, device);
   if (y.is_same(*this) || !needs_grad(*this)) return y;

@@ -92,6 +92,8 @@ class Backend {
 
   /// Waits for queued work on the device (no-op on the CPU).
   virtual void synchronize(Device) {}
+  /// Device queries and memory control of a device backend (null for the CPU).
+  virtual class DeviceRuntime* device_runtime() { return nullptr; }
 };
 
 /// A new, uninitialised, contiguous tensor from `backend`'s allocator: scratch space for
@@ -104,6 +106,6 @@ Backend& for_device(Device device);
 Backend& cpu_backend();
 
 /// Version of the C++ interface between libignis and the CUDA plugin; both must agree.
-inline constexpr int kPluginAbiVersion = 1;
+inline constexpr int kPluginAbiVersion = 3;
 
 }  // namespace ignis::backend

@@ -65,7 +65,7 @@ CudaPluginStatus load_cuda_plugin(const std::string& path) {
     return status;
   }
   char error[1024] = {};
-  status.backend = create(error, sizeof(error));
+  status.backend = create(error, sizeof(error), &status.unavailable_kind, &status.cuda_error);
   if (status.backend == nullptr) {
     status.state = CudaPluginStatus::State::kCreateFailed;
     status.reason = error[0] ? error : "the CUDA plugin returned no backend and no reason";

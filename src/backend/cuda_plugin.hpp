@@ -13,6 +13,10 @@ struct CudaPluginStatus {
   std::string path;    // where the plugin was looked for
   std::string reason;  // why it is not usable (dlerror text, the plugin's own message, ...)
   Backend* backend = nullptr;
+  /// The plugin's classification when it declined (a cuda::UnavailableKind value) and the
+  /// cudaError_t code behind it.
+  int unavailable_kind = 0;
+  int cuda_error = 0;
 };
 
 /// Loads the plugin on the first call (thread-safe) and returns the outcome. The plugin is
@@ -27,8 +31,9 @@ inline constexpr const char* kPluginAbiSymbol = "ignis_cuda_plugin_abi_version";
 inline constexpr const char* kPluginCreateSymbol = "ignis_cuda_plugin_create";
 /// int ignis_cuda_plugin_abi_version();
 using PluginAbiFn = int (*)();
-/// Backend* ignis_cuda_plugin_create(char* error, size_t error_size): the backend, or null with
-/// a message in error.
-using PluginCreateFn = Backend* (*)(char* error, unsigned long error_size);
+/// Backend* ignis_cuda_plugin_create(char* error, size_t error_size, int* kind, int* cuda_error):
+/// the backend, or null with a message in error, a cuda::UnavailableKind in *kind and the CUDA
+/// error code in *cuda_error.
+using PluginCreateFn = Backend* (*)(char* error, unsigned long error_size, int* kind, int* cuda_error);
 
 }  // namespace ignis::backend

@@ -38,8 +38,9 @@ Batch DataLoader::batch(std::int64_t i, const std::vector<std::int64_t>& order) 
   const std::vector<std::int64_t> picked(order.begin() + start, order.begin() + end);
   Batch b = dataset_->get_batch(from_vector(picked, {end - start}));
   if (options_.device) {
-    b.input = b.input.to(*options_.device);
-    b.target = b.target.to(*options_.device);
+    const bool pin = options_.pin_memory && options_.device->is_cuda();
+    b.input = (pin && b.input.device().is_cpu() ? b.input.pin_memory() : b.input).to(*options_.device);
+    b.target = (pin && b.target.device().is_cpu() ? b.target.pin_memory() : b.target).to(*options_.device);
   }
   return b;
 }

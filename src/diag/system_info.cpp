@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "backend/cuda_plugin.hpp"
+#include "ignis/backend/cuda.hpp"
 #include "ignis/core/build_info.hpp"
 
 namespace ignis::diag {
@@ -62,6 +63,7 @@ CudaBackendStatus cuda_backend_status() {
   status.available = plugin.backend != nullptr;
   status.plugin_path = plugin.path;
   status.reason = plugin.reason;
+  status.reason_kind = cuda::name(cuda::unavailable_reason().kind);
   return status;
 }
 

@@ -153,9 +153,8 @@ bool check_build(VerdictContext& ctx) {
               "CUDA tensor request fails and training runs on the CPU.",
               {"If the reason names the driver, a device or a library, the findings above say how "
                "to fix that.",
-               "If it says the CUDA backend is not built yet, this version of ignis has no CUDA "
-               "kernels: the GPU is used once a version with the CUDA backend is installed; until "
-               "then training runs on the CPU."});
+               "The plugin's reason ends with what to do (install the driver, remove the toolkit's "
+               "stub libcuda from LD_LIBRARY_PATH, update the driver, check CUDA_VISIBLE_DEVICES)."});
       break;
   }
   return true;

@@ -212,7 +212,8 @@ History Sequential::fit(const Tensor& x, const Tensor& y, FitArgs args) {
                        val_options);
   }
   data::DataLoader train_loader(std::make_shared<data::TensorDataset>(x_train, y_train),
-                                {.batch_size = args.batch_size, .shuffle = args.shuffle, .seed = args.seed, .device = device_});
+                                {.batch_size = args.batch_size, .shuffle = args.shuffle, .seed = args.seed, .device = device_,
+                                 .pin_memory = device_.is_cuda()});
   train::FitOptions options{.epochs = args.epochs,
                             .initial_epoch = args.initial_epoch,
                             .callbacks = args.callbacks,

@@ -35,7 +35,11 @@ struct Sign {
     if constexpr (std::is_floating_point_v<T>) {
       if (x != x) return x;  // NaN stays NaN
     }
-    return static_cast<T>((T(0) < x) - (x < T(0)));
+    if constexpr (std::is_unsigned_v<T>) {  // bool and uint8: never negative
+      return static_cast<T>(T(0) < x);
+    } else {
+      return static_cast<T>((T(0) < x) - (x < T(0)));
+    }
   }
 };
 

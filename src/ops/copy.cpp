@@ -2,6 +2,8 @@
 // fill_, copy_, item, element.
 #include "ignis/ops/copy.hpp"
 
+#include "backend/cuda_plugin.hpp"
+#include "backend/device_runtime.hpp"
 #include "op_utils.hpp"
 
 namespace ignis {
@@ -28,6 +30,32 @@ Tensor to(const Tensor& t, Device target) {
   // The device backend copies between its device and the CPU in both directions.
   backend::Backend& b = here.is_cpu() ? backend::for_device(target) : backend::for_device(here);
   b.copy(t, out);
+  return out;
+}
+
+bool is_pinned(const Tensor& t) {
+  if (!t.defined() || !t.device().is_cpu() || t.storage() == nullptr) return false;
+  const backend::CudaPluginStatus& cuda = backend::cuda_plugin_status();
+  return cuda.backend != nullptr && cuda.backend->device_runtime()->is_pinned(t.storage()->data());
+}
+
+Tensor pin_memory(const Tensor& t) {
+  check_defined(t, "pin_memory");
+  if (!t.device().is_cpu()) {
+    detail::fail<DeviceError>("[pin_memory] only CPU tensors can be pinned, this one is on {}", t.device());
+  }
+  if (is_pinned(t)) return t;
+  const backend::CudaPluginStatus& cuda = backend::cuda_plugin_status();
+  if (cuda.backend == nullptr) {
+    detail::fail<BackendUnavailableError>(
+        "[pin_memory] pinned memory needs CUDA, which is not available: {}. Leave pin_memory off on this "
+        "machine",
+        cuda.reason);
+  }
+  const auto nbytes = static_cast<std::size_t>(t.numel()) * item_size(t.dtype());
+  auto storage = std::make_shared<Storage>(cuda.backend->device_runtime()->pinned_allocator().allocate(nbytes), nbytes);
+  Tensor out(std::move(storage), t.shape(), contiguous_strides(t.shape()), 0, t.dtype());
+  backend::cpu_backend().copy(t, out);
   return out;
 }
 

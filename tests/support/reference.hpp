@@ -50,7 +50,8 @@ inline constexpr Layout kAllLayouts[] = {Layout::kContiguous, Layout::kTranspose
 std::vector<Shape> standard_shapes();
 
 /// The devices every device-parameterised test runs on; for CUDA, the reason it cannot run
-/// (empty when it can).
+/// (empty when it can). With IGNIS_REQUIRE_CUDA=1 a CUDA device that cannot run also records a
+/// test failure (scripts/gpu-check: no CUDA case may skip on a GPU machine).
 std::vector<Device> test_devices();
 std::string device_skip_reason(Device device);
 std::string device_name(const ::testing::TestParamInfo<Device>& info);

@@ -68,10 +68,36 @@ TEST(Cli, InfoJsonReportsTheBuildTruthfully) {
   EXPECT_EQ(j["cuda"]["architectures"].empty(), !ignis::build_info::kCudaBuilt);
   if (!j["cuda"]["available"].get<bool>()) {
     EXPECT_FALSE(j["cuda"]["reason"].get<std::string>().empty());
+    EXPECT_NE(j["cuda"]["reason_kind"], "available");
+  } else {
+    EXPECT_EQ(j["cuda"]["reason_kind"], "available");
   }
   EXPECT_FALSE(j["libraries"]["onednn"].get<std::string>().empty());
   EXPECT_GE(j["cpu"]["threads"].get<int>(), 1);
   EXPECT_GE(j["cpu"]["logical_cores"].get<int>(), 1);
+}
+
+TEST(Cli, InfoRecognisesTheToolkitsStubDriver) {
+  // The classic broken setup: LD_LIBRARY_PATH puts the CUDA toolkit's stub libcuda (which only
+  // exists for linking) before the driver's. The plugin must name it, on any machine.
+#ifndef IGNIS_CUDA_STUBS_DIR
+  GTEST_SKIP() << "this build has no CUDA plugin";
+#else
+  const std::filesystem::path stub = std::filesystem::path(IGNIS_CUDA_STUBS_DIR) / "libcuda.so";
+  if (!std::filesystem::exists(stub)) GTEST_SKIP() << "the toolkit has no stub driver at " << stub;
+  const auto dir = std::filesystem::temp_directory_path() / ("ignis_stub_driver_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::filesystem::create_symlink(stub, dir / "libcuda.so.1");
+  const CliResult r = run("info --json", "LD_LIBRARY_PATH=" + dir.string());
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  EXPECT_FALSE(j["cuda"]["available"].get<bool>());
+  EXPECT_EQ(j["cuda"]["reason_kind"], "stub_driver") << j["cuda"]["reason"];
+  EXPECT_NE(j["cuda"]["reason"].get<std::string>().find("remove the stubs directory from LD_LIBRARY_PATH"),
+            std::string::npos)
+      << j["cuda"]["reason"];
+#endif
 }
 
 TEST(Cli, InfoTextHasItsSectionsAndHonoursOmpNumThreads) {

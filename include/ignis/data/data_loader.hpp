@@ -24,6 +24,10 @@ struct DataLoaderOptions {
   std::uint64_t seed = 0;      // with shuffle: the order of epoch e is permutation(size, seed, e)
   int prefetch = 2;            // batches prepared ahead by a background thread; 0 = none
   std::optional<Device> device;  // where batches are delivered (default: where the dataset is)
+  /// Stage CPU batches in page-locked memory before they go to a CUDA `device` (torch's
+  /// pin_memory): the copy runs by DMA, on the prefetch thread, while the model computes. Ignored
+  /// when batches stay on the CPU.
+  bool pin_memory = false;
 };
 
 class DataLoader {

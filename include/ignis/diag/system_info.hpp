@@ -27,6 +27,7 @@ struct CudaBackendStatus {
   bool available = false;  // the plugin loaded and gave a backend
   std::string plugin_path;
   std::string reason;      // empty when available
+  std::string reason_kind; // cuda::name(cuda::unavailable_reason().kind): "no_driver", ...
 };
 CudaBackendStatus cuda_backend_status();
 

@@ -13,6 +13,10 @@ Tensor clone(const Tensor& t);
 Tensor to(const Tensor& t, Device device);
 /// t if already of `dtype`, otherwise a converted copy.
 Tensor to(const Tensor& t, DType dtype);
+/// t if already in page-locked host memory, otherwise a contiguous copy there (CPU tensors only).
+Tensor pin_memory(const Tensor& t);
+/// Whether t is a CPU tensor in page-locked host memory.
+bool is_pinned(const Tensor& t);
 /// A view with the new shape when the strides allow it, otherwise a contiguous copy.
 Tensor reshape(const Tensor& t, const Shape& shape);
 

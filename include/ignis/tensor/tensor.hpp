@@ -155,6 +155,12 @@ class Tensor {
   Tensor to(DType dtype) const;
   Tensor to(Device device, DType dtype) const { return to(device).to(dtype); }
   Tensor cpu() const { return to(Device::cpu()); }
+  /// A copy of this CPU tensor in page-locked host memory (torch's pin_memory): copies between
+  /// it and a GPU run by DMA, about twice as fast as from ordinary memory. Needs CUDA
+  /// (BackendUnavailableError with the reason otherwise); a pinned tensor is returned as is.
+  Tensor pin_memory() const;
+  /// Whether this is a CPU tensor in page-locked memory (always false without CUDA).
+  bool is_pinned() const;
   /// Writes value into every element (through views, too).
   Tensor& fill_(const Scalar& value);
   Tensor& zero_() { return fill_(0); }

@@ -1,0 +1,84 @@
+#pragma once
+// The CUDA device API, as torch.cuda: availability (with the reason when not), devices, the
+// current device, synchronisation and the caching allocator's memory. Nothing here throws when
+// CUDA is unusable except the calls that need a device, which throw BackendUnavailableError
+// with the reason.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace ignis::cuda {
+
+/// Why CUDA cannot be used, by kind (the message has the details: dlerror text, error codes).
+enum class UnavailableKind {
+  kAvailable,          // nothing wrong
+  kNotBuilt,           // this build has no CUDA plugin
+  kPluginLoadFailed,   // the plugin library could not be loaded (message: dlerror)
+  kNoDriver,           // no NVIDIA driver (libcuda.so.1 cannot be loaded)
+  kStubDriver,         // the CUDA toolkit's stub libcuda was loaded instead of the driver's
+  kDriverTooOld,       // the driver is older than the CUDA runtime needs
+  kNoDevice,           // a driver, but no visible device (CUDA_VISIBLE_DEVICES, no GPU)
+  kOther,              // any other failure (message says which)
+};
+
+/// A stable snake_case name of the kind ("no_driver", "stub_driver", ...), as in `ignis info --json`.
+const char* name(UnavailableKind kind) noexcept;
+
+struct UnavailableReason {
+  UnavailableKind kind = UnavailableKind::kAvailable;
+  std::string message;  // empty when available
+  int cuda_error = 0;   // the cudaError_t code behind it, when there is one
+};
+
+/// Never throws; loads the plugin on first use.
+bool is_available() noexcept;
+UnavailableReason unavailable_reason() noexcept;
+/// 0 when CUDA is unavailable.
+int device_count() noexcept;
+
+struct DeviceProperties {
+  std::string name;
+  int major = 0, minor = 0;          // compute capability
+  std::size_t total_memory = 0;      // bytes
+  int multiprocessor_count = 0;
+  std::size_t l2_cache_bytes = 0;
+};
+
+DeviceProperties device_properties(int index);
+std::string device_name(int index);
+int current_device();
+void set_device(int index);
+/// Waits for all work queued on the device (-1: the current one).
+void synchronize(int index = -1);
+
+/// Makes `index` the current device for its scope.
+class DeviceGuard {
+ public:
+  explicit DeviceGuard(int index);
+  ~DeviceGuard();
+  DeviceGuard(const DeviceGuard&) = delete;
+  DeviceGuard& operator=(const DeviceGuard&) = delete;
+
+ private:
+  int previous_;
+};
+
+/// Counters of the caching allocator of one device, in bytes (and blocks).
+struct MemoryStats {
+  std::size_t allocated_bytes = 0;       // held by live tensors
+  std::size_t peak_allocated_bytes = 0;  // the most ever held at once
+  std::size_t reserved_bytes = 0;        // obtained from cudaMalloc (allocated + cached)
+  std::size_t cached_bytes = 0;          // reserved but free, kept for reuse
+  std::size_t largest_free_block = 0;    // the biggest cached block (fragmentation)
+  std::int64_t allocations = 0;          // allocation requests served
+  std::int64_t cuda_mallocs = 0;         // of which went to cudaMalloc
+};
+
+/// Returns every cached, unused block to the driver (torch.cuda.empty_cache). Memory of live
+/// tensors stays allocated, and nvidia-smi also counts the CUDA context (a few hundred MiB).
+void empty_cache();
+MemoryStats memory_stats(int device = -1);
+/// The stats as a short human-readable table.
+std::string memory_summary(int device = -1);
+
+}  // namespace ignis::cuda
