@@ -3,6 +3,11 @@
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
+#include <cstdlib>
+
+#include "ignis/backend/cuda.hpp"
+#include "ignis/core/device.hpp"
+
 namespace ignis_bench {
 
 /// Minor page faults of this process so far (first touches of fresh pages, mostly).
@@ -25,5 +30,18 @@ class FaultCounter {
  private:
   long start_;
 };
+
+/// The device the workloads run on: $IGNIS_BENCH_DEVICE ("cpu", the default, or "cuda").
+/// scripts/gpu-check runs the programs a second time with "cuda".
+inline ignis::Device bench_device() {
+  const char* name = std::getenv("IGNIS_BENCH_DEVICE");
+  return name != nullptr && *name != 0 ? ignis::Device(name) : ignis::Device::cpu();
+}
+
+/// Waits for the device's queued work (kernels run asynchronously on a GPU): called at the end
+/// of every timed iteration, on both sides of a comparison. A no-op on the CPU.
+inline void sync_device(ignis::Device device) {
+  if (device.is_cuda()) ignis::cuda::synchronize();
+}
 
 }  // namespace ignis_bench

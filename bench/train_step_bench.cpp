@@ -1,5 +1,6 @@
 // W1, W2 and W3 (docs/benchmarks.md): one training step of the tutorials' two small models and of
-// a 784-512-512-10 MLP, float32 on the CPU. The peer, PyTorch eager, runs the same workloads in
+// a 784-512-512-10 MLP, float32 on the CPU (or on the GPU with IGNIS_BENCH_DEVICE=cuda: every
+// timed iteration then ends with a device synchronisation, as the peer's). The peer, PyTorch eager, runs the same workloads in
 // bench/peer/train_step_peer.py.
 //
 //   W1/ignis/step  the tutorial's PyTorch example: Linear(10, 2), MSE loss, SGD (lr 0.01),
@@ -80,7 +81,7 @@ Batch make_batch(std::int64_t batch, std::int64_t features, std::int64_t outputs
   Tensor x = ignis::randn({batch, features}, {}, &gen);
   Tensor a = ignis::randn({features, outputs}, {}, &gen);
   Tensor y = ignis::matmul(x, a) + 0.1 * ignis::randn({batch, outputs}, {}, &gen);
-  return {x, y};
+  return {x.to(ignis_bench::bench_device()), y.to(ignis_bench::bench_device())};
 }
 
 /// Inputs x (batch × features, standard normal) and class-index targets y (batch, int64), seeded.
@@ -88,7 +89,14 @@ Batch make_classes(std::int64_t batch, std::int64_t features, std::int64_t class
   ignis::Generator gen(seed);
   Tensor x = ignis::randn({batch, features}, {}, &gen);
   Tensor y = ignis::randint(0, classes, {batch}, {}, &gen);
-  return {x, y};
+  return {x.to(ignis_bench::bench_device()), y.to(ignis_bench::bench_device())};
+}
+
+/// The model moved to the benchmark device, before the optimizer takes its parameters.
+template <class M>
+M& on_device(M& model) {
+  model.to(ignis_bench::bench_device());
+  return model;
 }
 
 /// W1: the tutorial's PyTorch example.
@@ -98,7 +106,7 @@ struct W1 {
   static constexpr std::int64_t kItemsPerStep = 1;  // the metric is steps/s
   nn::Linear model{10, 2};
   Batch data = make_batch(kBatch, 10, 2, 1);
-  optim::SGD optimizer{model.parameters(), {.lr = 0.01}};
+  optim::SGD optimizer{on_device(model).parameters(), {.lr = 0.01}};
 };
 
 /// W2: the tutorial's Keras example, with 8 input features.
@@ -108,7 +116,7 @@ struct W2 {
   static constexpr std::int64_t kItemsPerStep = kBatch;  // the metric is samples/s
   nn::Sequential model{nn::Linear(8, 64), nn::ReLU(), nn::Linear(64, 1)};
   Batch data = make_batch(kBatch, 8, 1, 2);
-  optim::Adam optimizer{model.parameters(), {.lr = 1e-3}};
+  optim::Adam optimizer{on_device(model).parameters(), {.lr = 1e-3}};
 };
 
 /// W3: an MLP classifier big enough for the GEMMs to dominate.
@@ -123,7 +131,7 @@ struct W3 {
   nn::Sequential model{nn::Linear(kIn, kHidden), nn::ReLU(), nn::Linear(kHidden, kHidden), nn::ReLU(),
                        nn::Linear(kHidden, kClasses)};
   Batch data = make_classes(kBatch, kIn, kClasses, 3);
-  optim::Adam optimizer{model.parameters(), {.lr = 1e-3}};
+  optim::Adam optimizer{on_device(model).parameters(), {.lr = 1e-3}};
   static Tensor loss(const Tensor& out, const Tensor& y) { return nn::functional::cross_entropy(out, y); }
 };
 
@@ -159,9 +167,11 @@ void BM_Step(benchmark::State& state) {
   warm_up(w);
   Tensor loss;
   const ignis_bench::FaultCounter faults;
+  const ignis::Device device = ignis_bench::bench_device();
   for (auto _ : state) {
     loss = train_step(w);
     benchmark::DoNotOptimize(loss.data_ptr());
+    ignis_bench::sync_device(device);
   }
   faults.report(state);
   state.SetItemsProcessed(state.iterations() * W::kItemsPerStep);
@@ -180,20 +190,26 @@ void BM_Phases(benchmark::State& state) {
   auto add = [&us](int phase, Clock::time_point from, Clock::time_point to) {
     us[phase] += std::chrono::duration<double, std::micro>(to - from).count();
   };
+  // On a GPU each phase ends with a synchronisation, so a phase is charged its own kernels.
+  const ignis::Device device = ignis_bench::bench_device();
+  auto now = [device] {
+    ignis_bench::sync_device(device);
+    return Clock::now();
+  };
   g_news = 0;
   g_count_news = true;
   for (auto _ : state) {
-    const auto t0 = Clock::now();
+    const auto t0 = now();
     w.optimizer.zero_grad();
-    const auto t1 = Clock::now();
+    const auto t1 = now();
     const Tensor out = w.model(w.data.x);
-    const auto t2 = Clock::now();
+    const auto t2 = now();
     Tensor loss = loss_of<W>(out, w.data.y);
-    const auto t3 = Clock::now();
+    const auto t3 = now();
     loss.backward();
-    const auto t4 = Clock::now();
+    const auto t4 = now();
     w.optimizer.step();
-    const auto t5 = Clock::now();
+    const auto t5 = now();
     add(0, t0, t1);
     add(1, t1, t2);
     add(2, t2, t3);
@@ -211,9 +227,11 @@ void BM_ForwardNoGrad(benchmark::State& state) {
   W w;
   warm_up(w);
   ignis::NoGradGuard no_grad;
+  const ignis::Device device = ignis_bench::bench_device();
   for (auto _ : state) {
     Tensor loss = loss_of<W>(w.model(w.data.x), w.data.y);
     benchmark::DoNotOptimize(loss.data_ptr());
+    ignis_bench::sync_device(device);
   }
 }
 
@@ -221,11 +239,13 @@ void BM_ForwardNoGrad(benchmark::State& state) {
 void BM_Sgemm1024(benchmark::State& state) {
   constexpr std::int64_t n = 1024;
   ignis::Generator gen(42);
-  const Tensor a = ignis::rand({n, n}, {}, &gen), b = ignis::rand({n, n}, {}, &gen);
-  benchmark::DoNotOptimize(ignis::matmul(a, b).data_ptr());  // warm-up: oneDNN, allocator
+  const ignis::Device device = ignis_bench::bench_device();
+  const Tensor a = ignis::rand({n, n}, {}, &gen).to(device), b = ignis::rand({n, n}, {}, &gen).to(device);
+  benchmark::DoNotOptimize(ignis::matmul(a, b).data_ptr());  // warm-up: oneDNN/cuBLAS, allocator
   for (auto _ : state) {
     const Tensor c = ignis::matmul(a, b);
     benchmark::DoNotOptimize(c.data_ptr());
+    ignis_bench::sync_device(device);
   }
   state.counters["FLOP"] = benchmark::Counter(2.0 * n * n * n, benchmark::Counter::kIsIterationInvariantRate);
 }
@@ -236,7 +256,10 @@ void BM_Sgemm1024(benchmark::State& state) {
 void BM_W3GemmsOnly(benchmark::State& state) {
   constexpr std::int64_t b = W3::kBatch, in = W3::kIn, h = W3::kHidden, c = W3::kClasses;
   ignis::Generator gen(7);
-  auto r = [&gen](std::int64_t rows, std::int64_t cols) { return ignis::randn({rows, cols}, {}, &gen); };
+  const ignis::Device device = ignis_bench::bench_device();
+  auto r = [&gen, device](std::int64_t rows, std::int64_t cols) {
+    return ignis::randn({rows, cols}, {}, &gen).to(device);
+  };
   const Tensor x = r(b, in), w1 = r(h, in), w2 = r(h, h), w3 = r(c, h);
   const Tensor h1 = r(b, h), h2 = r(b, h), g1 = r(b, h), g2 = r(b, h), g3 = r(b, c);
   ignis::NoGradGuard no_grad;
@@ -245,6 +268,7 @@ void BM_W3GemmsOnly(benchmark::State& state) {
                            ignis::matmul(g3, w3),      ignis::matmul(g3.t(), h2), ignis::matmul(g2, w2),
                            ignis::matmul(g2.t(), h1), ignis::matmul(g1.t(), x)};
     benchmark::DoNotOptimize(outs[7].data_ptr());
+    ignis_bench::sync_device(device);
   };
   gemms();  // warm-up
   for (auto _ : state) gemms();
@@ -282,6 +306,7 @@ int main(int argc, char** argv) {
     b->UseRealTime()->Unit(benchmark::kMicrosecond)->MinTime(0.2)->Repetitions(3)->ReportAggregatesOnly(true);
   }
   benchmark::AddCustomContext("omp_threads", std::to_string(ignis::get_num_threads()));
+  benchmark::AddCustomContext("device", ignis_bench::bench_device().str());
   benchmark::AddCustomContext("ignis_version", ignis::build_info::kVersion);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -105,34 +105,52 @@ def row(name, wall, cpu, iterations, **counters):
             "time_unit": "us", **counters}
 
 
+def synchronizer(torch, device):
+    """-> a function that waits for the device's queued kernels (a no-op on the CPU)."""
+    if device.startswith("cuda"):
+        return torch.cuda.synchronize
+    return lambda: None
+
+
 def bench_workload(torch, name, args):
     model, opt, loss_fn, x, y, items, flop = workload(torch, name)
+    # To the device before the optimizer's state exists (as the ignis side; the optimizer keeps
+    # the same Parameter objects, which .to() moves in place).
+    model.to(args.device)
+    x, y = x.to(args.device), y.to(args.device)
+    sync = synchronizer(torch, args.device)
+    forward = torch.compile(model) if args.compile else model
+    tag = "torch_compile" if args.compile else "torch"
     last = {}
 
     def steps(n):
         for _ in range(n):
             opt.zero_grad()
-            loss = loss_fn(model(x), y)
+            loss = loss_fn(forward(x), y)
             loss.backward()
             opt.step()
+            sync()
         last["loss"] = loss
 
     steps(WARMUP_STEPS)
     wall, cpu, it = measure(steps, args.min_time, args.repetitions)
-    rows = [row(f"{name}/torch/step", wall, cpu, it, items_per_second=items / wall,
+    rows = [row(f"{name}/{tag}/step", wall, cpu, it, items_per_second=items / wall,
                 loss=last["loss"].item(), **({"FLOP": flop / wall} if flop else {}))]
 
     phase_names = ("zero_grad_us", "forward_us", "loss_us", "backward_us", "step_us")
     phase_runs = []
 
     def phased(n):
-        clock = time.perf_counter
         acc = [0.0] * 5
+        def clock():  # on a GPU each phase ends with a synchronisation (as the ignis side)
+            sync()
+            return time.perf_counter()
+
         for _ in range(n):
             t0 = clock()
             opt.zero_grad()
             t1 = clock()
-            out = model(x)
+            out = forward(x)
             t2 = clock()
             loss = loss_fn(out, y)
             t3 = clock()
@@ -147,17 +165,18 @@ def bench_workload(torch, name, args):
     diag_time, diag_reps = args.min_time / 2, min(3, args.repetitions)
     wall, cpu, it = measure(phased, diag_time, diag_reps)
     phase_runs = phase_runs[-diag_reps:]  # the timed repetitions, not the calibration
-    rows.append(row(f"{name}/torch/phases", wall, cpu, it,
+    rows.append(row(f"{name}/{tag}/phases", wall, cpu, it,
                     **{p: statistics.median(r[i] for r in phase_runs) for i, p in enumerate(phase_names)}))
 
     def nograd(n):
         with torch.no_grad():
             for _ in range(n):
-                loss_fn(model(x), y)
+                loss_fn(forward(x), y)
+                sync()
 
     wall, cpu, it = measure(nograd, diag_time, diag_reps)
-    rows.append(row(f"{name}/torch/forward_nograd", wall, cpu, it))
-    if name == "W3":
+    rows.append(row(f"{name}/{tag}/forward_nograd", wall, cpu, it))
+    if name == "W3" and not args.compile:
         rows.append(bench_sgemm(torch, 1024, args))
     return rows
 
@@ -165,12 +184,14 @@ def bench_workload(torch, name, args):
 def bench_sgemm(torch, n, args):
     """torch.mm n×n×n, float32, a fresh output per call: the peer's SGEMM rate (W3's scale)."""
     gen = torch.Generator().manual_seed(42)
-    a, b = torch.rand(n, n, generator=gen), torch.rand(n, n, generator=gen)
+    a, b = torch.rand(n, n, generator=gen).to(args.device), torch.rand(n, n, generator=gen).to(args.device)
+    sync = synchronizer(torch, args.device)
     torch.mm(a, b)
 
     def mms(k):
         for _ in range(k):
             torch.mm(a, b)
+            sync()
 
     wall, cpu, it = measure(mms, args.min_time, min(3, args.repetitions))
     return row(f"W3/torch/sgemm{n}", wall, cpu, it, FLOP=2.0 * n ** 3 / wall)
@@ -183,14 +204,22 @@ def main():
     parser.add_argument("--workloads", default="W1,W2,W3")
     parser.add_argument("--min-time", type=float, default=0.2, help="seconds per repetition")
     parser.add_argument("--repetitions", type=int, default=5)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (each step then ends with a synchronisation)")
+    parser.add_argument("--compile", action="store_true", help="the model through torch.compile (W3's GPU peer)")
     args = parser.parse_args()
 
     os.environ["OMP_NUM_THREADS"] = str(args.threads)  # before torch loads its OpenMP runtime
     import torch
 
     torch.set_num_threads(args.threads)
+    if args.device.startswith("cuda"):
+        # Float32 GEMMs in full precision, as ignis's default (no TF32).
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
     context = {
-        "peer": "pytorch-eager",
+        "peer": "pytorch-compile" if args.compile else "pytorch-eager",
+        "device": args.device,
+        "gpu": torch.cuda.get_device_name(0) if args.device.startswith("cuda") else "",
         "torch_version": torch.__version__,
         "torch_config": torch.__config__.show(),
         "torch_parallel_info": torch.__config__.parallel_info(),

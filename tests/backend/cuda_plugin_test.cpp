@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "backend/cuda_plugin.hpp"
+#include "ignis/backend/cuda.hpp"
 #include "ignis/core/build_info.hpp"
 #include "support/reference.hpp"
 
@@ -44,6 +45,23 @@ TEST(CudaPlugin, ALibraryThatIsNotAPluginIsRecognised) {
   const CudaPluginStatus status = load_cuda_plugin("libm.so.6");
   EXPECT_EQ(status.state, State::kLoadFailed);
   EXPECT_NE(status.reason.find("is not an ignis CUDA plugin"), std::string::npos) << status.reason;
+}
+
+TEST(CudaPlugin, AWrongAbiVersionIsRefusedWithWhatToDo) {
+  const CudaPluginStatus status = load_cuda_plugin(FAKE_PLUGIN_WRONG_ABI);
+  EXPECT_EQ(status.state, State::kLoadFailed);
+  EXPECT_EQ(status.backend, nullptr);
+  EXPECT_NE(status.reason.find("speaks plugin ABI 999"), std::string::npos) << status.reason;
+  EXPECT_NE(status.reason.find("rebuild"), std::string::npos) << status.reason;
+}
+
+TEST(CudaPlugin, ADecliningPluginPassesItsClassifiedReasonOn) {
+  const CudaPluginStatus status = load_cuda_plugin(FAKE_PLUGIN_DECLINES);
+  EXPECT_EQ(status.state, State::kCreateFailed);
+  EXPECT_EQ(status.backend, nullptr);
+  EXPECT_EQ(status.unavailable_kind, static_cast<int>(cuda::UnavailableKind::kDriverTooOld));
+  EXPECT_EQ(status.cuda_error, 35);
+  EXPECT_NE(status.reason.find("driver supports CUDA 12.2"), std::string::npos) << status.reason;
 }
 
 TEST(CudaPlugin, ForDeviceGivesTheCpuBackendOrAReason) {

@@ -1,0 +1,18 @@
+// Stand-ins for libignis_cuda.so that exercise the loader's contract on any machine:
+//   FAKE_PLUGIN_ABI       the ABI version it claims (a wrong one must be refused)
+//   FAKE_PLUGIN_DECLINES  create() declines like the real plugin on a machine whose driver is
+//                         too old: a message, UnavailableKind::kDriverTooOld and cudaError 35.
+#include "backend/backend.hpp"
+#include "ignis/backend/cuda.hpp"
+
+#include <cstdio>
+
+extern "C" int ignis_cuda_plugin_abi_version() { return FAKE_PLUGIN_ABI; }
+
+extern "C" ignis::backend::Backend* ignis_cuda_plugin_create(char* error, unsigned long error_size, int* kind,
+                                                             int* cuda_error) {
+  std::snprintf(error, error_size, "fake plugin: the driver supports CUDA 12.2, this ignis was built with CUDA 13.0");
+  *kind = static_cast<int>(ignis::cuda::UnavailableKind::kDriverTooOld);
+  *cuda_error = 35;  // cudaErrorInsufficientDriver
+  return nullptr;
+}
