@@ -42,7 +42,7 @@ TEST(ReadNpz, StoredAndDeflatedArchives) {
 TEST(ReadNpy, EveryTruncationIsAFormatError) {
   std::ifstream in(kGolden + "f4.npy", std::ios::binary);
   const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const auto path = std::filesystem::temp_directory_path() / "ignis_truncated.npy";
+  const auto path = testing::unique_temp_path("ignis_truncated", ".npy");
   for (std::size_t n = 0; n < bytes.size(); ++n) {
     std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(n));
     IGNIS_EXPECT_THROW_MSG(read_npy(path.string()), FormatError, "[read_npy]");
@@ -53,7 +53,7 @@ TEST(ReadNpy, EveryTruncationIsAFormatError) {
 TEST(ReadNpz, TruncatedOrCorruptArchivesAreFormatErrors) {
   std::ifstream in(kGolden + "c.npz", std::ios::binary);
   const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const auto path = std::filesystem::temp_directory_path() / "ignis_bad.npz";
+  const auto path = testing::unique_temp_path("ignis_bad", ".npz");
   for (std::size_t n = 0; n < bytes.size(); n += 37) {
     std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(n));
     EXPECT_THROW(read_npz(path.string()), FormatError) << n;

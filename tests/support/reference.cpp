@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <unistd.h>
 #include <sstream>
 
 namespace ignis::testing {
@@ -142,6 +143,10 @@ Tensor random_tensor(const Shape& shape, DType dtype, Layout layout, double lo, 
 std::vector<Shape> standard_shapes() {
   return {Shape{}, Shape{0}, Shape{1}, Shape{7}, Shape{3, 1, 5}, Shape{4, 33}, Shape{2, 3, 4, 5},
           Shape{0, 3}, Shape{257, 301}};
+}
+
+std::filesystem::path unique_temp_path(const std::string& stem, const std::string& extension) {
+  return std::filesystem::temp_directory_path() / fmt::format("{}_{}{}", stem, ::getpid(), extension);
 }
 
 std::vector<Device> test_devices() { return {Device::cpu(), Device::cuda(0)}; }

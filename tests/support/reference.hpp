@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -48,6 +49,10 @@ inline constexpr Layout kAllLayouts[] = {Layout::kContiguous, Layout::kTranspose
 /// Shapes every elementwise/reduction test covers: scalar, empty, size-1 dims, odd sizes, a
 /// 4-D shape, and one large enough for the multi-threaded path.
 std::vector<Shape> standard_shapes();
+
+/// A path in the temporary directory unique to this process (stem_<pid><extension>): test
+/// programs run concurrently (ctest -j, several checkouts on one machine) must not share files.
+std::filesystem::path unique_temp_path(const std::string& stem, const std::string& extension = "");
 
 /// The devices every device-parameterised test runs on; for CUDA, the reason it cannot run
 /// (empty when it can). With IGNIS_REQUIRE_CUDA=1 a CUDA device that cannot run also records a

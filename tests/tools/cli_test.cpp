@@ -15,6 +15,7 @@
 #include "diag/json_schema.hpp"
 #include "diag/this_machine.hpp"
 #include "ignis/core/build_info.hpp"
+#include "support/reference.hpp"
 
 namespace {
 
@@ -293,7 +294,7 @@ TEST(CliTrain, OneEpochWritesResults) {
   if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) {
     GTEST_SKIP() << "dataset-fashion-mnist is not installed (scripts/setup installs it)";
   }
-  const auto dir = std::filesystem::temp_directory_path() / "ignis_cli_train_test";
+  const auto dir = ignis::testing::unique_temp_path("ignis_cli_train_test");
   std::filesystem::remove_all(dir);
   const CliResult r = run("train --epochs 1 --out " + dir.string());
   ASSERT_EQ(r.status, 0) << r.output;

@@ -105,7 +105,7 @@ TEST(Callbacks, ReduceLROnPlateauCutsTheRate) {
 }
 
 TEST(Callbacks, CsvLoggerAndLambda) {
-  const auto path = std::filesystem::temp_directory_path() / "ignis_csv_logger_test.csv";
+  const auto path = testing::unique_temp_path("ignis_csv_logger_test", ".csv");
   Sequential model = frozen_zero_model();
   int batches = 0, epochs = 0;
   auto lambda = std::make_shared<train::LambdaCallback>();
