@@ -12,6 +12,8 @@
 #include "ignis/data/fashion_mnist.hpp"
 #include "ignis/data/readers.hpp"
 #include "ignis/diag/system_info.hpp"
+#include "ignis/io/atomic_file.hpp"
+#include "ignis/io/safetensors.hpp"
 #include "ignis/autograd/elementwise.hpp"
 #include "ignis/autograd/grad_mode.hpp"
 #include "ignis/autograd/gradcheck.hpp"
