@@ -84,6 +84,7 @@ TrainJobResult run_train_job(const TrainJobOptions& options, std::ostream& out) 
     fs::create_directories(options.out);
     callbacks.push_back(std::make_shared<CSVLogger>((fs::path(options.out) / "history.csv").string()));
   }
+  callbacks.insert(callbacks.end(), options.callbacks.begin(), options.callbacks.end());
   result.history = model.fit(d.train_images, d.train_labels,
                              {.epochs = options.epochs,
                               .batch_size = options.batch_size,

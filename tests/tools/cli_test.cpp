@@ -15,6 +15,7 @@
 #include "diag/json_schema.hpp"
 #include "diag/this_machine.hpp"
 #include "ignis/core/build_info.hpp"
+#include "ignis/io/event_file.hpp"
 
 namespace {
 
@@ -248,7 +249,7 @@ namespace {
 TEST(CliTrain, HelpListsEveryFlag) {
   const CliResult r = run("train --help");
   EXPECT_EQ(r.status, 0);
-  for (const char* flag : {"--model", "--epochs", "--batch-size", "--lr", "--optimizer", "--device", "--data", "--seed", "--out"}) {
+  for (const char* flag : {"--model", "--epochs", "--batch-size", "--lr", "--optimizer", "--device", "--data", "--seed", "--out", "--log-dir"}) {
     EXPECT_NE(r.output.find(flag), std::string::npos) << flag;
   }
 }
@@ -267,9 +268,10 @@ TEST(CliTrain, OneEpochWritesResults) {
   if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) {
     GTEST_SKIP() << "dataset-fashion-mnist is not installed (scripts/setup installs it)";
   }
-  const auto dir = std::filesystem::temp_directory_path() / "ignis_cli_train_test";
+  // Unique per process: another checkout may run this test at the same time.
+  const auto dir = std::filesystem::temp_directory_path() / ("ignis_cli_train_test_" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
-  const CliResult r = run("train --epochs 1 --out " + dir.string());
+  const CliResult r = run("train --epochs 1 --out " + dir.string() + " --log-dir " + (dir / "tb").string());
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("Device: "), std::string::npos);
   EXPECT_NE(r.output.find("Total params: 235146"), std::string::npos) << r.output;
@@ -279,6 +281,21 @@ TEST(CliTrain, OneEpochWritesResults) {
   EXPECT_GE(j["test_accuracy"].get<double>(), 0.80);
   EXPECT_EQ(j["epochs"], 1);
   EXPECT_TRUE(std::filesystem::exists(dir / "history.csv"));
+  // --log-dir: one event file whose epoch_val_accuracy is the accuracy of results.json's history.
+  std::vector<std::filesystem::path> event_files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir / "tb")) event_files.push_back(entry.path());
+  ASSERT_EQ(event_files.size(), 1u);
+  bool found = false;
+  for (const auto& e : ignis::io::read_event_file(event_files[0].string())) {
+    for (const auto& v : e.values) {
+      if (v.tag != "epoch_val_accuracy") continue;
+      found = true;
+      EXPECT_EQ(e.step, 0);
+      EXPECT_EQ(v.scalar, static_cast<float>(j["history"]["val_accuracy"][0].get<double>()));
+    }
+  }
+  EXPECT_TRUE(found) << "no epoch_val_accuracy in " << event_files[0];
+  EXPECT_NE(r.output.find("tensorboard --logdir"), std::string::npos);
   std::filesystem::remove_all(dir);
 }
 

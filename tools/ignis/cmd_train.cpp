@@ -1,7 +1,10 @@
 // `ignis train`: the main job (Fashion-MNIST on the best device). Flags map onto TrainJobOptions.
+#include <fmt/format.h>
+
 #include <iostream>
 
 #include "commands.hpp"
+#include "ignis/io/tensorboard_callback.hpp"
 #include "ignis/train/train_job.hpp"
 
 namespace ignis::cli {
@@ -20,7 +23,15 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--data", options->data, "Folder with the four Fashion-MNIST IDX files")->capture_default_str();
   cmd->add_option("--seed", options->seed, "Seed of initialisation and shuffling")->capture_default_str();
   cmd->add_option("--out", options->out, "Folder for results.json and history.csv");
-  cmd->callback([options] { train::run_train_job(*options, std::cout); });
+  auto log_dir = std::make_shared<std::string>();
+  cmd->add_option("--log-dir", *log_dir, "Folder for TensorBoard logs (loss, accuracy, learning rate per epoch)");
+  cmd->callback([options, log_dir] {
+    if (!log_dir->empty()) {
+      options->callbacks.push_back(std::make_shared<io::TensorBoard>(io::TensorBoardOptions{.log_dir = *log_dir}));
+    }
+    train::run_train_job(*options, std::cout);
+    if (!log_dir->empty()) std::cout << fmt::format("TensorBoard logs: {} (view with: tensorboard --logdir {})\n", *log_dir, *log_dir);
+  });
 }
 
 }  // namespace ignis::cli
