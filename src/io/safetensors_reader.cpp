@@ -90,6 +90,9 @@ SafetensorsEntry parse_entry(const std::string& name, const json& info, const st
   }
   const json& shape = info["shape"];
   if (!shape.is_array()) bad(file, "\"{}\": shape is not an array", name);
+  if (shape.size() > static_cast<std::size_t>(kMaxDims)) {
+    bad(file, "\"{}\": shape has {} dimensions; ignis tensors have at most {}", name, shape.size(), kMaxDims);
+  }
   std::uint64_t bytes = known->size;
   for (const json& d : shape) {
     if (!d.is_number_unsigned()) bad(file, "\"{}\": shape {} holds something that is not a size", name, shape.dump());

@@ -204,6 +204,8 @@ TEST(SafetensorsRule, MalformedEntries) {
   IGNIS_EXPECT_THROW_MSG(parse(image(R"({"a":{"dtype":"U8","shape":[1],"data_offsets":[1,0]}})")), FormatError,
                          "end before they begin");
   IGNIS_EXPECT_THROW_MSG(parse(image(R"({"a":3})")), FormatError, "not an object");
+  IGNIS_EXPECT_THROW_MSG(parse(image(R"({"a":{"dtype":"U8","shape":[1,1,1,1,1,1,1,1,1],"data_offsets":[0,1]}})", {1})),
+                         FormatError, "9 dimensions", "at most 8");
 }
 
 TEST(SafetensorsRule, MissingFile) {
