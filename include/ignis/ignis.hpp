@@ -13,6 +13,7 @@
 #include "ignis/data/readers.hpp"
 #include "ignis/diag/system_info.hpp"
 #include "ignis/io/atomic_file.hpp"
+#include "ignis/io/checkpoint.hpp"
 #include "ignis/io/event_file.hpp"
 #include "ignis/io/safetensors.hpp"
 #include "ignis/io/summary_writer.hpp"

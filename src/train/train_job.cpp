@@ -92,7 +92,8 @@ TrainJobResult run_train_job(const TrainJobOptions& options, std::ostream& out) 
                               .callbacks = callbacks,
                               .verbose = options.verbose,
                               .out = &out,
-                              .seed = options.seed});
+                              .seed = options.seed,
+                              .resume_from = options.resume_from});
   result.train_seconds = result.history.seconds;
   result.samples_per_second = static_cast<double>(result.history.samples) / std::max(result.train_seconds, 1e-9);
 

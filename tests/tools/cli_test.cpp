@@ -299,4 +299,31 @@ TEST(CliTrain, OneEpochWritesResults) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(CliTrain, ResumeContinuesBitForBit) {
+  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) {
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed (scripts/setup installs it)";
+  }
+  const auto dir = std::filesystem::temp_directory_path() / ("ignis_cli_resume_test_" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  const std::string common = " --optimizer sgd --lr 0.05 --batch-size 256 --device cpu";
+  const CliResult straight = run("train --epochs 2 --out " + (dir / "straight").string() + common);
+  ASSERT_EQ(straight.status, 0) << straight.output;
+  const CliResult first = run("train --epochs 1 --checkpoint-dir " + (dir / "ckpt").string() + common);
+  ASSERT_EQ(first.status, 0) << first.output;
+  const CliResult resumed =
+      run("train --epochs 2 --resume " + (dir / "ckpt").string() + " --out " + (dir / "resumed").string() + common);
+  ASSERT_EQ(resumed.status, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("Resuming from"), std::string::npos) << resumed.output;
+  EXPECT_NE(resumed.output.find("at epoch 2/2"), std::string::npos) << resumed.output;
+  auto slurp = [](const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  const std::string a = slurp(dir / "straight" / "model.safetensors");
+  ASSERT_GT(a.size(), 900'000u);  // 235,146 float32 parameters
+  EXPECT_TRUE(a == slurp(dir / "resumed" / "model.safetensors")) << "the resumed weights differ from the straight run's";
+  EXPECT_TRUE(std::filesystem::exists(dir / "ckpt" / "ckpt-000002" / "MANIFEST.json"));
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace

@@ -28,6 +28,7 @@ struct TrainJobOptions {
   /// Added to fit()'s callbacks (the CLI's TensorBoard logger and checkpoints live in layers
   /// above train, so it passes them in here).
   std::vector<std::shared_ptr<Callback>> callbacks;
+  std::string resume_from;         // FitOptions::resume_from (a TrainingCheckpoint directory)
 };
 
 /// Where training runs and why.
