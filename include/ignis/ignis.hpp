@@ -48,4 +48,5 @@
 #include "ignis/train/fit.hpp"
 #include "ignis/train/metrics.hpp"
 #include "ignis/train/progress.hpp"
+#include "ignis/train/report.hpp"
 #include "ignis/train/train_job.hpp"

@@ -12,6 +12,7 @@
 #include "ignis/keras/sequential.hpp"
 #include "ignis/ops/elementwise.hpp"
 #include "ignis/tensor/generator.hpp"
+#include "ignis/train/report.hpp"
 
 namespace ignis::train {
 
@@ -137,7 +138,20 @@ TrainJobResult run_train_job(const TrainJobOptions& options, std::ostream& out) 
     for (std::size_t c = 0; c < 10; ++c) j["class_accuracy"][std::string(data::kFashionMnistClasses[c])] = result.class_accuracy[c];
     for (const auto& [name, values] : result.history.values()) j["history"][name] = values;
     write_atomically(fs::path(options.out) / "results.json", j.dump(2) + "\n");
-    out << fmt::format("Results: {}/results.json and history.csv\n", options.out);
+    ReportInfo report{.title = fmt::format("ignis train: {} on Fashion-MNIST", options.model),
+                      .model_summary = model.summary(),
+                      .device = choice.device.str(),
+                      .device_reason = choice.reason,
+                      .facts = {{"test accuracy", fmt::format("{:.2f}%", 100 * result.test_accuracy)},
+                                {"test loss", fmt::format("{:.4f}", result.test_loss)},
+                                {"epochs", fmt::format("{}", result.history.epochs())},
+                                {"training time", fmt::format("{:.1f} s ({:.0f} samples/s)", result.train_seconds,
+                                                              result.samples_per_second)},
+                                {"optimizer", fmt::format("{}, lr {}", options.optimizer, options.lr)},
+                                {"batch size", fmt::format("{}", options.batch_size)},
+                                {"seed", fmt::format("{}", options.seed)}}};
+    write_atomically(fs::path(options.out) / "report.html", render_report_html(result.history, report));
+    out << fmt::format("Results: {}/results.json, history.csv and report.html\n", options.out);
   }
   return result;
 }

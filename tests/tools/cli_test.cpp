@@ -281,6 +281,11 @@ TEST(CliTrain, OneEpochWritesResults) {
   EXPECT_GE(j["test_accuracy"].get<double>(), 0.80);
   EXPECT_EQ(j["epochs"], 1);
   EXPECT_TRUE(std::filesystem::exists(dir / "history.csv"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "model.safetensors"));
+  std::ifstream report_file(dir / "report.html");
+  const std::string report((std::istreambuf_iterator<char>(report_file)), std::istreambuf_iterator<char>());
+  EXPECT_NE(report.find("<polyline class=\"series\" data-name=\"loss\""), std::string::npos);
+  EXPECT_NE(report.find("Total params: 235146"), std::string::npos);
   // --log-dir: one event file whose epoch_val_accuracy is the accuracy of results.json's history.
   std::vector<std::filesystem::path> event_files;
   for (const auto& entry : std::filesystem::directory_iterator(dir / "tb")) event_files.push_back(entry.path());
