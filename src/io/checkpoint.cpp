@@ -63,6 +63,9 @@ json parse_json(const fs::path& file) {
   }
 }
 
+std::string save_checkpoint_files(const std::string& root, const train::TrainingContext& ctx, std::int64_t next_epoch,
+                                  std::int64_t keep_last);
+
 /// Removes a checkpoint without ever leaving a half-deleted "ckpt-NNNNNN": it is first renamed
 /// to a ".tmp-" name (atomic), which readers ignore and the next save cleans up.
 void discard(const fs::path& checkpoint) {
@@ -79,6 +82,18 @@ std::string save_checkpoint(const std::string& root, const train::TrainingContex
   if (ctx.model == nullptr || ctx.optimizer == nullptr) {
     throw ValueError("[save_checkpoint] the training context has no model or optimizer");
   }
+  try {
+    return save_checkpoint_files(root, ctx, next_epoch, keep_last);
+  } catch (const fs::filesystem_error& e) {
+    ignis::detail::fail<FormatError>("[save_checkpoint] {}: {} — check that the directory is writable and has free space",
+                                     root, e.what());
+  }
+}
+
+namespace {
+
+std::string save_checkpoint_files(const std::string& root, const train::TrainingContext& ctx, std::int64_t next_epoch,
+                                  std::int64_t keep_last) {
   fs::create_directories(root);
   const std::string name = fmt::format("ckpt-{:06}", next_epoch);
   const fs::path final_dir = fs::path(root) / name;
@@ -121,6 +136,8 @@ std::string save_checkpoint(const std::string& root, const train::TrainingContex
   return final_dir.string();
 }
 
+}  // namespace
+
 void verify_checkpoint(const std::string& checkpoint) {
   const fs::path dir(checkpoint);
   if (!fs::is_directory(dir)) ignis::detail::fail<FormatError>("[checkpoint] {} is not a directory", checkpoint);
@@ -135,9 +152,9 @@ void verify_checkpoint(const std::string& checkpoint) {
       !manifest["files"].is_object()) {
     ignis::detail::fail<FormatError>("[checkpoint] {} is not an ignis checkpoint manifest", manifest_path.string());
   }
-  if (manifest.value("version", 0) != kVersion) {
+  if (!manifest.contains("version") || manifest["version"] != kVersion) {
     ignis::detail::fail<FormatError>("[checkpoint] {}: version {} is not supported (this ignis reads {})",
-                                     manifest_path.string(), manifest.value("version", 0), kVersion);
+                                     manifest_path.string(), manifest.value("version", json()).dump(), kVersion);
   }
   for (const char* required : {"model.safetensors", "optimizer.safetensors", "trainer.json"}) {
     if (!manifest["files"].contains(required)) {
@@ -150,8 +167,12 @@ void verify_checkpoint(const std::string& checkpoint) {
       ignis::detail::fail<FormatError>("[checkpoint] {} is missing from {}", file, checkpoint);
     }
     const auto bytes = read_bytes(path);
-    const auto want_size = info.value("bytes", std::uint64_t{0});
-    const auto want_crc = info.value("crc32c", std::uint32_t{0});
+    if (!info.is_object() || !info.contains("bytes") || !info.contains("crc32c") || !info["bytes"].is_number_unsigned() ||
+        !info["crc32c"].is_number_unsigned()) {
+      ignis::detail::fail<FormatError>("[checkpoint] {}: the entry of {} is malformed", manifest_path.string(), file);
+    }
+    const auto want_size = info["bytes"].get<std::uint64_t>();
+    const auto want_crc = info["crc32c"].get<std::uint64_t>();
     if (bytes.size() != want_size) {
       ignis::detail::fail<FormatError>("[checkpoint] {}: {} bytes but the manifest says {}; the checkpoint is corrupt",
                                        path.string(), bytes.size(), want_size);
@@ -203,17 +224,24 @@ train::ResumePoint restore_checkpoint(const std::string& path, train::TrainingCo
   }
   const fs::path dir(chosen);
   const json trainer = parse_json(dir / "trainer.json");
-  const auto epoch = trainer.value("epoch", std::int64_t{-1});
-  if (epoch < 0 || !trainer.contains("rng")) {
-    ignis::detail::fail<FormatError>("[resume] {}/trainer.json lacks its epoch or random state", chosen);
+  std::int64_t epoch = -1;
+  PhiloxState rng;
+  try {
+    epoch = trainer.value("epoch", std::int64_t{-1});
+    rng = {trainer.at("rng").at("seed").get<std::uint64_t>(), trainer.at("rng").at("offset").get<std::uint64_t>()};
+  } catch (const json::exception&) {
+    epoch = -1;
   }
+  if (epoch < 0) ignis::detail::fail<FormatError>("[resume] {}/trainer.json lacks its epoch or random state", chosen);
   if (ctx.train_data != nullptr && trainer.contains("data_loader")) {
     const json now = loader_position(*ctx.train_data, epoch);
+    const json& saved = trainer["data_loader"];
     for (const char* key : {"batch_size", "shuffle", "drop_last", "seed", "size"}) {
-      if (trainer["data_loader"][key] != now[key]) {
+      const json was = saved.is_object() ? saved.value(key, json()) : json();
+      if (was != now[key]) {
         ignis::detail::fail<ValueError>("[resume] the training data loader's {} is {} but the checkpoint {} was saved "
                                         "with {}; resume with the same data and loader options",
-                                        key, now[key].dump(), chosen, trainer["data_loader"][key].dump());
+                                        key, now[key].dump(), chosen, was.dump());
       }
     }
   }
@@ -225,7 +253,7 @@ train::ResumePoint restore_checkpoint(const std::string& path, train::TrainingCo
   if (ctx.model != nullptr) ctx.model->load_state_dict(load_safetensors((dir / "model.safetensors").string()));
   if (ctx.optimizer != nullptr) ctx.optimizer->load_state_dict(load_safetensors((dir / "optimizer.safetensors").string()));
   if (ctx.scheduler != nullptr) ctx.scheduler->load_state_dict(load_safetensors((dir / "scheduler.safetensors").string()));
-  default_generator().set_state({trainer["rng"].value("seed", std::uint64_t{0}), trainer["rng"].value("offset", std::uint64_t{0})});
+  default_generator().set_state(rng);
   return {.epoch = epoch, .checkpoint = chosen};
 }
 

@@ -147,6 +147,26 @@ TEST(Checkpoint, KeepLastAndLeftoversOfCrashedSaves) {
   fs::remove_all(dir);
 }
 
+TEST(Checkpoint, MalformedManifestsAndTrainerFilesAreFormatErrors) {
+  const std::string dir = fresh_dir("manifest");
+  manual_seed(0);
+  TrainingRun run;
+  train::TrainingContext ctx{&run.model, &run.optimizer};
+  const fs::path c = save_checkpoint(dir, ctx, 1);
+  auto write = [](const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::trunc) << text; };
+  write(c / "MANIFEST.json", R"({"format": "ignis-checkpoint", "version": 1, "files": {"model.safetensors": 3,)"
+                             R"( "optimizer.safetensors": {}, "trainer.json": {}}})");
+  IGNIS_EXPECT_THROW_MSG(verify_checkpoint(c.string()), FormatError, "malformed");
+  write(c / "MANIFEST.json", R"({"format": "ignis-checkpoint", "version": 2, "files": {}})");
+  IGNIS_EXPECT_THROW_MSG(verify_checkpoint(c.string()), FormatError, "version 2 is not supported");
+  write(c / "MANIFEST.json", "{not json");
+  IGNIS_EXPECT_THROW_MSG(verify_checkpoint(c.string()), FormatError, "not valid JSON");
+  write(c / "MANIFEST.json", R"({"format": "other", "files": {}})");
+  IGNIS_EXPECT_THROW_MSG(verify_checkpoint(c.string()), FormatError, "not an ignis checkpoint manifest");
+  IGNIS_EXPECT_THROW_MSG(save_checkpoint("/proc/ignis_no", ctx, 1), FormatError, "/proc/ignis_no", "writable");
+  fs::remove_all(dir);
+}
+
 TEST(Checkpoint, ResumingADifferentSetupIsAValueError) {
   const std::string dir = fresh_dir("mismatch");
   manual_seed(0);
