@@ -1,5 +1,6 @@
 #pragma once
 // The whole public API of ignis.
+#include "ignis/core/atomic_file.hpp"
 #include "ignis/core/build_info.hpp"
 #include "ignis/core/device.hpp"
 #include "ignis/core/dtype.hpp"
@@ -12,7 +13,6 @@
 #include "ignis/data/fashion_mnist.hpp"
 #include "ignis/data/readers.hpp"
 #include "ignis/diag/system_info.hpp"
-#include "ignis/io/atomic_file.hpp"
 #include "ignis/io/checkpoint.hpp"
 #include "ignis/io/event_file.hpp"
 #include "ignis/io/safetensors.hpp"

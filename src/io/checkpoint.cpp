@@ -11,7 +11,7 @@
 #include <ostream>
 
 #include "core/check.hpp"
-#include "ignis/io/atomic_file.hpp"
+#include "ignis/core/atomic_file.hpp"
 #include "ignis/io/safetensors.hpp"
 #include "ignis/tensor/generator.hpp"
 #include "io/crc32c.hpp"

@@ -7,7 +7,7 @@
 #include <set>
 
 #include "core/check.hpp"
-#include "ignis/io/atomic_file.hpp"
+#include "ignis/core/atomic_file.hpp"
 #include "ignis/io/safetensors.hpp"
 #include "io/safetensors_dtypes.hpp"
 

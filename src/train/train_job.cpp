@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/check.hpp"
+#include "ignis/core/atomic_file.hpp"
 #include "ignis/autograd/reduce.hpp"
 #include "backend/cuda_plugin.hpp"
 #include "ignis/keras/sequential.hpp"
@@ -48,16 +49,8 @@ keras::Sequential build_model(const std::string& name) {
   ignis::detail::fail<ValueError>("[train] unknown model \"{}\"; known: mlp", name);
 }
 
-/// Writes `text` to path atomically (a temporary file renamed over the target).
-void write_atomically(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::trunc);
-    f << text;
-    if (!f) ignis::detail::fail<FormatError>("[train] cannot write {}", tmp.string());
-  }
-  fs::rename(tmp, path);
-}
+/// Writes `text` to path atomically and durably (ignis/core/atomic_file.hpp).
+void write_atomically(const fs::path& path, const std::string& text) { write_file_atomic(path.string(), text); }
 
 }  // namespace
 

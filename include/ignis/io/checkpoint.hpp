@@ -6,7 +6,7 @@
 //     scheduler.safetensors    the LR scheduler's state_dict (only when fit() has one)
 //     trainer.json             epoch, optimizer steps, random state, data-loader position
 //     MANIFEST.json            written last: the size and CRC-32C of every other file
-// Every file is written atomically (io/atomic_file.hpp) into "<name>.tmp-<pid>", which is
+// Every file is written atomically (ignis/core/atomic_file.hpp) into "<name>.tmp-<pid>", which is
 // renamed to "ckpt-NNNNNN" only when complete, then the root is fsync'ed. A crash at any point
 // leaves the earlier checkpoints intact and at most a ".tmp-" directory, which readers ignore
 // and the next save removes. One process at a time may save into a root.

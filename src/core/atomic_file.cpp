@@ -1,4 +1,4 @@
-#include "ignis/io/atomic_file.hpp"
+#include "ignis/core/atomic_file.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 
 #include "core/check.hpp"
 
-namespace ignis::io {
+namespace ignis {
 
 namespace {
 
@@ -83,4 +83,4 @@ void write_file_atomic(const std::string& path, std::string_view text) {
   write_file_atomic(path, std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
 }
 
-}  // namespace ignis::io
+}  // namespace ignis
