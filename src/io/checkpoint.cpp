@@ -206,7 +206,7 @@ train::ResumePoint restore_checkpoint(const std::string& path, train::TrainingCo
     chosen = path;
   } else {
     if (!fs::is_directory(path)) {
-      ignis::detail::fail<FormatError>("[resume] {} does not exist; give a directory TrainingCheckpoint wrote", path);
+      ignis::detail::fail<FormatError>("[resume] {} does not exist; give a folder of checkpoints (ignis train --checkpoint-dir, io::TrainingCheckpoint)", path);
     }
     const auto all = list_checkpoints(path);
     for (auto it = all.rbegin(); it != all.rend() && chosen.empty(); ++it) {

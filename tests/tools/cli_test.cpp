@@ -249,7 +249,7 @@ namespace {
 TEST(CliTrain, HelpListsEveryFlag) {
   const CliResult r = run("train --help");
   EXPECT_EQ(r.status, 0);
-  for (const char* flag : {"--model", "--epochs", "--batch-size", "--lr", "--optimizer", "--device", "--data", "--seed", "--out", "--log-dir"}) {
+  for (const char* flag : {"--model", "--epochs", "--batch-size", "--lr", "--optimizer", "--device", "--data", "--seed", "--out", "--log-dir", "--checkpoint-dir", "--resume"}) {
     EXPECT_NE(r.output.find(flag), std::string::npos) << flag;
   }
 }
