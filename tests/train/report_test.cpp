@@ -81,6 +81,7 @@ TEST(Report, HeadlessChromiumLaysOutEveryChart) {
   if (!std::filesystem::exists(chromium)) GTEST_SKIP() << "Debian's chromium is not installed (scripts/setup installs it)";
   const auto dir = std::filesystem::temp_directory_path() / ("ignis_report_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
+  // (timeout: a browser that hangs fails the test instead of stalling the suite.)
   // The report has no script; this test copy adds one that records, in the DOM, how many chart
   // lines the browser laid out with a non-zero size.
   std::string html = render_report_html(known_history(), known_info());
@@ -92,9 +93,9 @@ TEST(Report, HeadlessChromiumLaysOutEveryChart) {
   const auto page = dir / "report.html";
   std::ofstream(page) << html;
   const std::string flags = " --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir=" + (dir / "profile").string();
-  const std::string dom = run_command(std::string(chromium) + flags + " --dump-dom file://" + page.string() + " 2>/dev/null");
+  const std::string dom = run_command("timeout 120 " + std::string(chromium) + flags + " --dump-dom file://" + page.string() + " 2>/dev/null");
   EXPECT_NE(dom.find("data-rendered=\"5/5\""), std::string::npos) << dom.substr(0, 2000);
-  run_command(std::string(chromium) + flags + " --window-size=1200,1600 --screenshot=" + (dir / "shot.png").string() + " file://" +
+  run_command("timeout 120 " + std::string(chromium) + flags + " --window-size=1200,1600 --screenshot=" + (dir / "shot.png").string() + " file://" +
               page.string() + " 2>/dev/null");
   ASSERT_TRUE(std::filesystem::exists(dir / "shot.png"));
   EXPECT_GT(std::filesystem::file_size(dir / "shot.png"), 10'000u);  // a blank page compresses to far less
