@@ -1,6 +1,7 @@
 #pragma once
 // The whole public API of ignis.
 #include "ignis/backend/cuda.hpp"
+#include "ignis/core/atomic_file.hpp"
 #include "ignis/core/build_info.hpp"
 #include "ignis/core/device.hpp"
 #include "ignis/core/dtype.hpp"
@@ -13,6 +14,11 @@
 #include "ignis/data/fashion_mnist.hpp"
 #include "ignis/data/readers.hpp"
 #include "ignis/diag/system_info.hpp"
+#include "ignis/io/checkpoint.hpp"
+#include "ignis/io/event_file.hpp"
+#include "ignis/io/safetensors.hpp"
+#include "ignis/io/summary_writer.hpp"
+#include "ignis/io/tensorboard_callback.hpp"
 #include "ignis/autograd/elementwise.hpp"
 #include "ignis/autograd/grad_mode.hpp"
 #include "ignis/autograd/gradcheck.hpp"
@@ -43,4 +49,5 @@
 #include "ignis/train/fit.hpp"
 #include "ignis/train/metrics.hpp"
 #include "ignis/train/progress.hpp"
+#include "ignis/train/report.hpp"
 #include "ignis/train/train_job.hpp"

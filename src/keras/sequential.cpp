@@ -220,7 +220,8 @@ History Sequential::fit(const Tensor& x, const Tensor& y, FitArgs args) {
                             .metrics = compiled_->metrics,
                             .probabilities = outputs_probabilities(),
                             .verbose = args.verbose,
-                            .out = args.out};
+                            .out = args.out,
+                            .resume_from = args.resume_from};
   return train::fit(module_, loss_fn(), *optimizer_, train_loader, validation ? &*validation : nullptr, options);
 }
 

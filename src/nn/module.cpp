@@ -100,15 +100,18 @@ LoadReport Module::load_state_dict(const StateDict& state, LoadMode mode) {
       to_copy.emplace_back(target, &it->second);
     }
   }
-  if (!mismatched.empty()) {
-    detail::fail<ShapeError>("[load_state_dict] shapes differ for {} key(s): {}", mismatched.size(),
-                             fmt::join(mismatched, "; "));
-  }
-  if (mode == LoadMode::kStrict && (!report.missing_keys.empty() || !report.unexpected_keys.empty())) {
-    detail::fail<ValueError>("[load_state_dict] keys do not match: missing from the state dict: [{}]; "
-                             "unexpected in the state dict: [{}]. Load with LoadMode::kNonStrict to "
-                             "copy only the matching keys",
-                             fmt::join(report.missing_keys, ", "), fmt::join(report.unexpected_keys, ", "));
+  // One message names every problem, so a user fixes them all at once.
+  const bool key_problem = mode == LoadMode::kStrict && (!report.missing_keys.empty() || !report.unexpected_keys.empty());
+  if (!mismatched.empty() || key_problem) {
+    std::vector<std::string> parts;
+    if (!mismatched.empty()) parts.push_back(fmt::format("shapes differ for {} key(s): {}", mismatched.size(), fmt::join(mismatched, "; ")));
+    if (!report.missing_keys.empty()) parts.push_back(fmt::format("missing from the state dict: [{}]", fmt::join(report.missing_keys, ", ")));
+    if (!report.unexpected_keys.empty()) parts.push_back(fmt::format("unexpected in the state dict: [{}]", fmt::join(report.unexpected_keys, ", ")));
+    const std::string message = fmt::format("[load_state_dict] the state dict does not match the model: {}. {}", fmt::join(parts, "; "),
+                                            mismatched.empty() ? "Load with LoadMode::kNonStrict to copy only the matching keys"
+                                                               : "Build the model with the shapes the state dict was saved from");
+    if (!mismatched.empty()) throw ShapeError(message);
+    throw ValueError(message);
   }
   NoGradGuard no_grad;
   for (auto& [target, source] : to_copy) {

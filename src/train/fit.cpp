@@ -59,7 +59,14 @@ ProgressStyle style_for(Verbosity v, std::ostream& out) {
 
 std::int64_t batch_size_of(const Tensor& t) { return t.dim() == 0 ? 1 : t.size(0); }
 
+CheckpointRestorer& restorer() {
+  static CheckpointRestorer r;
+  return r;
+}
+
 }  // namespace
+
+void set_checkpoint_restorer(CheckpointRestorer r) { restorer() = std::move(r); }
 
 Logs evaluate(nn::Module& model, const LossFn& loss, const data::DataLoader& data,
               const std::vector<std::string>& metric_names, bool probabilities) {
@@ -101,12 +108,22 @@ History fit(nn::Module& model, const LossFn& loss, optim::Optimizer& optimizer, 
   if (options.epochs < 1) detail::fail<ValueError>("[fit] epochs must be ≥ 1, got {}", options.epochs);
   std::ostream& out = options.out ? *options.out : std::cout;
   const ProgressStyle style = style_for(options.verbose, out);
-  TrainingContext ctx{&model, &optimizer, false, "", style == ProgressStyle::kSilent ? nullptr : &out};
+  TrainingContext ctx{&model, &optimizer, false, "", style == ProgressStyle::kSilent ? nullptr : &out, &train,
+                      options.scheduler};
   History history;
   const auto start = std::chrono::steady_clock::now();
 
+  std::int64_t first_epoch = options.initial_epoch;
+  if (!options.resume_from.empty()) {
+    if (!restorer()) throw ValueError("[fit] resume_from needs the io layer's checkpoint reader, which is not loaded");
+    const ResumePoint resume = restorer()(options.resume_from, ctx);
+    first_epoch = std::max(first_epoch, resume.epoch);
+    if (style != ProgressStyle::kSilent) {
+      out << fmt::format("Resuming from {} at epoch {}/{}\n", resume.checkpoint, first_epoch + 1, options.epochs);
+    }
+  }
   for (auto& cb : options.callbacks) cb->on_train_begin(ctx);
-  for (std::int64_t epoch = options.initial_epoch; epoch < options.epochs && !ctx.stop; ++epoch) {
+  for (std::int64_t epoch = first_epoch; epoch < options.epochs && !ctx.stop; ++epoch) {
     if (style != ProgressStyle::kSilent) out << fmt::format("Epoch {}/{}\n", epoch + 1, options.epochs);
     for (auto& cb : options.callbacks) cb->on_epoch_begin(ctx, epoch);
     model.train();
@@ -144,6 +161,7 @@ History fit(nn::Module& model, const LossFn& loss, optim::Optimizer& optimizer, 
     logs.emplace_back("lr", optimizer.lr());
     bar.finish(samples, logs);
     history.append(logs);
+    if (options.scheduler != nullptr) options.scheduler->step();
     for (auto& cb : options.callbacks) cb->on_epoch_end(ctx, epoch, logs);
   }
   for (auto& cb : options.callbacks) cb->on_train_end(ctx);

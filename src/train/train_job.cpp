@@ -7,11 +7,13 @@
 #include <nlohmann/json.hpp>
 
 #include "core/check.hpp"
+#include "ignis/core/atomic_file.hpp"
 #include "ignis/autograd/reduce.hpp"
 #include "backend/cuda_plugin.hpp"
 #include "ignis/keras/sequential.hpp"
 #include "ignis/ops/elementwise.hpp"
 #include "ignis/tensor/generator.hpp"
+#include "ignis/train/report.hpp"
 
 namespace ignis::train {
 
@@ -47,16 +49,8 @@ keras::Sequential build_model(const std::string& name) {
   ignis::detail::fail<ValueError>("[train] unknown model \"{}\"; known: mlp", name);
 }
 
-/// Writes `text` to path atomically (a temporary file renamed over the target).
-void write_atomically(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::trunc);
-    f << text;
-    if (!f) ignis::detail::fail<FormatError>("[train] cannot write {}", tmp.string());
-  }
-  fs::rename(tmp, path);
-}
+/// Writes `text` to path atomically and durably (ignis/core/atomic_file.hpp).
+void write_atomically(const fs::path& path, const std::string& text) { write_file_atomic(path.string(), text); }
 
 }  // namespace
 
@@ -84,6 +78,7 @@ TrainJobResult run_train_job(const TrainJobOptions& options, std::ostream& out) 
     fs::create_directories(options.out);
     callbacks.push_back(std::make_shared<CSVLogger>((fs::path(options.out) / "history.csv").string()));
   }
+  callbacks.insert(callbacks.end(), options.callbacks.begin(), options.callbacks.end());
   result.history = model.fit(d.train_images, d.train_labels,
                              {.epochs = options.epochs,
                               .batch_size = options.batch_size,
@@ -91,7 +86,8 @@ TrainJobResult run_train_job(const TrainJobOptions& options, std::ostream& out) 
                               .callbacks = callbacks,
                               .verbose = options.verbose,
                               .out = &out,
-                              .seed = options.seed});
+                              .seed = options.seed,
+                              .resume_from = options.resume_from});
   result.train_seconds = result.history.seconds;
   result.samples_per_second = static_cast<double>(result.history.samples) / std::max(result.train_seconds, 1e-9);
 
@@ -135,7 +131,20 @@ TrainJobResult run_train_job(const TrainJobOptions& options, std::ostream& out) 
     for (std::size_t c = 0; c < 10; ++c) j["class_accuracy"][std::string(data::kFashionMnistClasses[c])] = result.class_accuracy[c];
     for (const auto& [name, values] : result.history.values()) j["history"][name] = values;
     write_atomically(fs::path(options.out) / "results.json", j.dump(2) + "\n");
-    out << fmt::format("Results: {}/results.json and history.csv\n", options.out);
+    ReportInfo report{.title = fmt::format("ignis train: {} on Fashion-MNIST", options.model),
+                      .model_summary = model.summary(),
+                      .device = choice.device.str(),
+                      .device_reason = choice.reason,
+                      .facts = {{"test accuracy", fmt::format("{:.2f}%", 100 * result.test_accuracy)},
+                                {"test loss", fmt::format("{:.4f}", result.test_loss)},
+                                {"epochs", fmt::format("{}", result.history.epochs())},
+                                {"training time", fmt::format("{:.1f} s ({:.0f} samples/s)", result.train_seconds,
+                                                              result.samples_per_second)},
+                                {"optimizer", fmt::format("{}, lr {}", options.optimizer, options.lr)},
+                                {"batch size", fmt::format("{}", options.batch_size)},
+                                {"seed", fmt::format("{}", options.seed)}}};
+    write_atomically(fs::path(options.out) / "report.html", render_report_html(result.history, report));
+    out << fmt::format("Results: {}/results.json, history.csv and report.html\n", options.out);
   }
   return result;
 }

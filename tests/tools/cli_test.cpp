@@ -15,6 +15,7 @@
 #include "diag/json_schema.hpp"
 #include "diag/this_machine.hpp"
 #include "ignis/core/build_info.hpp"
+#include "ignis/io/event_file.hpp"
 #include "support/reference.hpp"
 
 namespace {
@@ -275,7 +276,7 @@ namespace {
 TEST(CliTrain, HelpListsEveryFlag) {
   const CliResult r = run("train --help");
   EXPECT_EQ(r.status, 0);
-  for (const char* flag : {"--model", "--epochs", "--batch-size", "--lr", "--optimizer", "--device", "--data", "--seed", "--out"}) {
+  for (const char* flag : {"--model", "--epochs", "--batch-size", "--lr", "--optimizer", "--device", "--data", "--seed", "--out", "--log-dir", "--checkpoint-dir", "--resume"}) {
     EXPECT_NE(r.output.find(flag), std::string::npos) << flag;
   }
 }
@@ -296,7 +297,7 @@ TEST(CliTrain, OneEpochWritesResults) {
   }
   const auto dir = ignis::testing::unique_temp_path("ignis_cli_train_test");
   std::filesystem::remove_all(dir);
-  const CliResult r = run("train --epochs 1 --out " + dir.string());
+  const CliResult r = run("train --epochs 1 --out " + dir.string() + " --log-dir " + (dir / "tb").string());
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("Device: "), std::string::npos);
   EXPECT_NE(r.output.find("Total params: 235146"), std::string::npos) << r.output;
@@ -306,6 +307,53 @@ TEST(CliTrain, OneEpochWritesResults) {
   EXPECT_GE(j["test_accuracy"].get<double>(), 0.80);
   EXPECT_EQ(j["epochs"], 1);
   EXPECT_TRUE(std::filesystem::exists(dir / "history.csv"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "model.safetensors"));
+  std::ifstream report_file(dir / "report.html");
+  const std::string report((std::istreambuf_iterator<char>(report_file)), std::istreambuf_iterator<char>());
+  EXPECT_NE(report.find("<polyline class=\"series\" data-name=\"loss\""), std::string::npos);
+  EXPECT_NE(report.find("Total params: 235146"), std::string::npos);
+  // --log-dir: one event file whose epoch_val_accuracy is the accuracy of results.json's history.
+  std::vector<std::filesystem::path> event_files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir / "tb")) event_files.push_back(entry.path());
+  ASSERT_EQ(event_files.size(), 1u);
+  bool found = false;
+  for (const auto& e : ignis::io::read_event_file(event_files[0].string())) {
+    for (const auto& v : e.values) {
+      if (v.tag != "epoch_val_accuracy") continue;
+      found = true;
+      EXPECT_EQ(e.step, 0);
+      EXPECT_EQ(v.scalar, static_cast<float>(j["history"]["val_accuracy"][0].get<double>()));
+    }
+  }
+  EXPECT_TRUE(found) << "no epoch_val_accuracy in " << event_files[0];
+  EXPECT_NE(r.output.find("tensorboard --logdir"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(CliTrain, ResumeContinuesBitForBit) {
+  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) {
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed (scripts/setup installs it)";
+  }
+  const auto dir = std::filesystem::temp_directory_path() / ("ignis_cli_resume_test_" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  const std::string common = " --optimizer sgd --lr 0.05 --batch-size 256 --device cpu";
+  const CliResult straight = run("train --epochs 2 --out " + (dir / "straight").string() + common);
+  ASSERT_EQ(straight.status, 0) << straight.output;
+  const CliResult first = run("train --epochs 1 --checkpoint-dir " + (dir / "ckpt").string() + common);
+  ASSERT_EQ(first.status, 0) << first.output;
+  const CliResult resumed =
+      run("train --epochs 2 --resume " + (dir / "ckpt").string() + " --out " + (dir / "resumed").string() + common);
+  ASSERT_EQ(resumed.status, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("Resuming from"), std::string::npos) << resumed.output;
+  EXPECT_NE(resumed.output.find("at epoch 2/2"), std::string::npos) << resumed.output;
+  auto slurp = [](const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  const std::string a = slurp(dir / "straight" / "model.safetensors");
+  ASSERT_GT(a.size(), 900'000u);  // 235,146 float32 parameters
+  EXPECT_TRUE(a == slurp(dir / "resumed" / "model.safetensors")) << "the resumed weights differ from the straight run's";
+  EXPECT_TRUE(std::filesystem::exists(dir / "ckpt" / "ckpt-000002" / "MANIFEST.json"));
   std::filesystem::remove_all(dir);
 }
 

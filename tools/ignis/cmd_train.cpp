@@ -1,7 +1,12 @@
 // `ignis train`: the main job (Fashion-MNIST on the best device). Flags map onto TrainJobOptions.
+#include <fmt/format.h>
+
+#include <filesystem>
 #include <iostream>
 
 #include "commands.hpp"
+#include "ignis/io/checkpoint.hpp"
+#include "ignis/io/tensorboard_callback.hpp"
 #include "ignis/train/train_job.hpp"
 
 namespace ignis::cli {
@@ -19,8 +24,29 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--device", options->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--data", options->data, "Folder with the four Fashion-MNIST IDX files")->capture_default_str();
   cmd->add_option("--seed", options->seed, "Seed of initialisation and shuffling")->capture_default_str();
-  cmd->add_option("--out", options->out, "Folder for results.json and history.csv");
-  cmd->callback([options] { train::run_train_job(*options, std::cout); });
+  cmd->add_option("--out", options->out, "Folder for results.json, history.csv and model.safetensors (weights, PyTorch names)");
+  auto log_dir = std::make_shared<std::string>();
+  cmd->add_option("--log-dir", *log_dir, "Folder for TensorBoard logs (loss, accuracy, learning rate per epoch)");
+  auto checkpoint_dir = std::make_shared<std::string>();
+  cmd->add_option("--checkpoint-dir", *checkpoint_dir,
+                  "Save a training checkpoint there after every epoch (the last 3 are kept)");
+  cmd->add_option("--resume", options->resume_from,
+                  "Continue from the newest checkpoint in this folder (and keep checkpointing there)");
+  cmd->callback([options, log_dir, checkpoint_dir] {
+    const std::string checkpoints = checkpoint_dir->empty() ? options->resume_from : *checkpoint_dir;
+    if (!checkpoints.empty()) {
+      options->callbacks.push_back(std::make_shared<io::TrainingCheckpoint>(io::TrainingCheckpointOptions{.directory = checkpoints}));
+    }
+    if (!options->out.empty()) {
+      options->callbacks.push_back(std::make_shared<io::ModelCheckpoint>(
+          io::ModelCheckpointOptions{.filepath = (std::filesystem::path(options->out) / "model.safetensors").string()}));
+    }
+    if (!log_dir->empty()) {
+      options->callbacks.push_back(std::make_shared<io::TensorBoard>(io::TensorBoardOptions{.log_dir = *log_dir}));
+    }
+    train::run_train_job(*options, std::cout);
+    if (!log_dir->empty()) std::cout << fmt::format("TensorBoard logs: {} (view with: tensorboard --logdir {})\n", *log_dir, *log_dir);
+  });
 }
 
 }  // namespace ignis::cli

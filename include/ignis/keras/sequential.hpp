@@ -48,6 +48,7 @@ struct FitArgs {
   train::Verbosity verbose = train::Verbosity::kAuto;
   std::ostream* out = nullptr;
   std::uint64_t seed = 0;  // shuffle order
+  std::string resume_from; // train::FitOptions::resume_from
 };
 
 class Sequential {

@@ -60,7 +60,8 @@ class Module {
 
   StateDict state_dict() const;
   /// Copies values into the parameters and buffers by name. kStrict throws ValueError listing
-  /// every missing and unexpected key; both modes throw ShapeError for a shape mismatch.
+  /// every missing and unexpected key; both modes throw ShapeError for a shape mismatch, and the
+  /// one message lists every mismatched, missing and unexpected key. Nothing is copied on error.
   LoadReport load_state_dict(const StateDict& state, LoadMode mode = LoadMode::kStrict);
 
   /// PyTorch-style description: "Linear(in_features=10, out_features=2, bias=True)", nested.

@@ -1,7 +1,7 @@
 #pragma once
 // Callbacks observe and steer fit(): Keras's EarlyStopping, ReduceLROnPlateau, TerminateOnNaN,
-// CSVLogger and LambdaCallback. ModelCheckpoint arrives with checkpoints; until then a Callback
-// can save whatever it needs in on_epoch_end.
+// CSVLogger and LambdaCallback. ModelCheckpoint, TrainingCheckpoint and TensorBoard live in the
+// io layer (ignis/io/), which owns the file formats.
 #include <cstdint>
 #include <fstream>
 #include <functional>
@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "ignis/data/data_loader.hpp"
 #include "ignis/nn/module.hpp"
 #include "ignis/optim/lr_scheduler.hpp"
 #include "ignis/optim/optimizer.hpp"
@@ -23,6 +24,8 @@ struct TrainingContext {
   bool stop = false;           // set to end training after this epoch (or batch)
   std::string stop_reason;     // said once in the output and kept in History
   std::ostream* out = nullptr; // where callbacks may report (null: silent)
+  const data::DataLoader* train_data = nullptr;  // the training batches (checkpoints record its position)
+  optim::LRScheduler* scheduler = nullptr;       // FitOptions::scheduler, if any
 };
 
 class Callback {

@@ -11,6 +11,7 @@
 
 #include "ignis/data/data_loader.hpp"
 #include "ignis/nn/module.hpp"
+#include "ignis/optim/lr_scheduler.hpp"
 #include "ignis/optim/optimizer.hpp"
 #include "ignis/train/callbacks.hpp"
 #include "ignis/train/logs.hpp"
@@ -31,7 +32,27 @@ struct FitOptions {
   bool probabilities = false;        // the model outputs probabilities (softmax/sigmoid), not logits
   Verbosity verbose = Verbosity::kAuto;
   std::ostream* out = nullptr;       // where progress goes; null = std::cout
+  /// Stepped once after every epoch (after "lr" is logged, before on_epoch_end), as PyTorch's
+  /// epoch schedulers; checkpoints save and restore it.
+  optim::LRScheduler* scheduler = nullptr;
+  /// A checkpoint directory written by io::TrainingCheckpoint (or one checkpoint in it): the
+  /// model, optimizer, scheduler and random state are restored from its newest complete
+  /// checkpoint and training continues with the epoch after it, reproducing the uninterrupted
+  /// run bit for bit on the CPU. Callbacks' own state (EarlyStopping's patience) is not restored.
+  std::string resume_from;
 };
+
+/// Where fit() continues after restoring a checkpoint.
+struct ResumePoint {
+  std::int64_t epoch = 0;        // the first epoch still to run
+  std::string checkpoint;        // the checkpoint directory used
+};
+
+/// Restores the checkpoint at `path` into ctx (model, optimizer, scheduler, random state; checks
+/// that ctx.train_data batches as it did). The io layer, which owns the checkpoint format,
+/// installs it when the library loads; fit() calls it for FitOptions::resume_from.
+using CheckpointRestorer = std::function<ResumePoint(const std::string& path, TrainingContext& ctx)>;
+void set_checkpoint_restorer(CheckpointRestorer restorer);
 
 /// Per-epoch logs of a fit() run.
 class History {

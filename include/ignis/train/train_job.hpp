@@ -3,8 +3,10 @@
 // the device decision explained, the model summary, progress per epoch, and test results.
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "ignis/core/device.hpp"
 #include "ignis/data/fashion_mnist.hpp"
@@ -23,6 +25,10 @@ struct TrainJobOptions {
   std::uint64_t seed = 0;          // initialisation and shuffling
   std::string out;                 // folder for results.json and history.csv (none if empty)
   Verbosity verbose = Verbosity::kAuto;
+  /// Added to fit()'s callbacks (the CLI's TensorBoard logger and checkpoints live in layers
+  /// above train, so it passes them in here).
+  std::vector<std::shared_ptr<Callback>> callbacks;
+  std::string resume_from;         // FitOptions::resume_from (a TrainingCheckpoint directory)
 };
 
 /// Where training runs and why.
