@@ -107,6 +107,11 @@ class CpuAllocator final : public Allocator {
     return r;
   }
 
+  void reset_peak() {
+    std::lock_guard lock(mutex_);
+    stats_.peak_allocated_bytes = stats_.allocated_bytes;
+  }
+
   void empty_cache() {
     std::lock_guard lock(mutex_);
     for (auto& [size, ptr] : cache_) std::free(ptr);
@@ -230,6 +235,7 @@ class CpuAllocator final : public Allocator {
 Allocator& cpu_allocator() { return CpuAllocator::instance(); }
 CpuMemoryStats cpu_memory_stats() { return CpuAllocator::instance().stats(); }
 void empty_cpu_cache() { CpuAllocator::instance().empty_cache(); }
+void reset_cpu_peak_memory() { CpuAllocator::instance().reset_peak(); }
 MemoryReport cpu_memory_report() { return CpuAllocator::instance().report(0); }
 
 }  // namespace ignis

@@ -112,6 +112,8 @@ struct CpuMemoryStats {
 CpuMemoryStats cpu_memory_stats();
 /// Returns every cached block to the system.
 void empty_cpu_cache();
+/// Restarts peak_allocated_bytes from the bytes allocated now (torch's reset_peak_memory_stats).
+void reset_cpu_peak_memory();
 /// The figures an OutOfMemoryError of the CPU allocator would report now (requested_bytes 0).
 MemoryReport cpu_memory_report();
 
