@@ -41,6 +41,7 @@
 #include "ignis/tensor/layout.hpp"
 #include "ignis/tensor/memory.hpp"
 #include "ignis/tensor/tensor.hpp"
+#include "ignis/train/batch_size_search.hpp"
 #include "ignis/train/callbacks.hpp"
 #include "ignis/train/fit.hpp"
 #include "ignis/train/metrics.hpp"

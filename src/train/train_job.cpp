@@ -12,6 +12,7 @@
 #include "ignis/keras/sequential.hpp"
 #include "ignis/ops/elementwise.hpp"
 #include "ignis/tensor/generator.hpp"
+#include "ignis/tensor/memory.hpp"
 
 namespace ignis::train {
 
@@ -79,6 +80,20 @@ TrainJobResult run_train_job(const TrainJobOptions& options, std::ostream& out) 
                  .learning_rate = options.lr});
   out << model.summary() << "\n";
 
+  result.batch_size = options.batch_size;
+  if (options.batch_size == kAutoBatchSize) {
+    const BatchSizeSearchResult search =
+        model.find_max_batch_size(d.train_images, d.train_labels, options.max_auto_batch_size);
+    result.batch_size = search.batch_size;
+    const std::size_t budget = memory_limit(choice.device);
+    out << fmt::format("Batch size: auto -> {} ({}; {} trial steps; {})\n\n", search.batch_size,
+                       search.first_failing > 0 ? fmt::format("{} does not fit", search.first_failing)
+                                                : fmt::format("the bound {} fits", options.max_auto_batch_size),
+                       search.trials.size(),
+                       budget > 0 ? fmt::format("memory budget {} on {}", format_bytes(budget), choice.device.str())
+                                  : fmt::format("no memory budget on {}", choice.device.str()));
+  }
+
   std::vector<std::shared_ptr<Callback>> callbacks = {std::make_shared<TerminateOnNaN>()};
   if (!options.out.empty()) {
     fs::create_directories(options.out);
@@ -86,13 +101,14 @@ TrainJobResult run_train_job(const TrainJobOptions& options, std::ostream& out) 
   }
   result.history = model.fit(d.train_images, d.train_labels,
                              {.epochs = options.epochs,
-                              .batch_size = options.batch_size,
+                              .batch_size = result.batch_size,
                               .validation_data = std::make_pair(d.test_images, d.test_labels),
                               .callbacks = callbacks,
                               .verbose = options.verbose,
                               .out = &out,
                               .seed = options.seed});
   result.train_seconds = result.history.seconds;
+  result.micro_batch_size = result.history.micro_batch_size;
   result.samples_per_second = static_cast<double>(result.history.samples) / std::max(result.train_seconds, 1e-9);
 
   const Logs test = model.evaluate(d.test_images, d.test_labels, 512);
@@ -123,7 +139,9 @@ TrainJobResult run_train_job(const TrainJobOptions& options, std::ostream& out) 
                         {"device", choice.device.str()},
                         {"device_reason", choice.reason},
                         {"epochs", result.history.epochs()},
-                        {"batch_size", options.batch_size},
+                        {"batch_size", result.batch_size},
+                        {"batch_size_auto", options.batch_size == kAutoBatchSize},
+                        {"micro_batch_size", result.micro_batch_size},
                         {"optimizer", options.optimizer},
                         {"lr", options.lr},
                         {"seed", options.seed},
