@@ -257,3 +257,45 @@ TEST(MemoryReport, AttributesTrainingMemoryAndAddsUpToTheAllocator) {
 
 }  // namespace
 }  // namespace ignis
+
+namespace ignis {
+namespace {
+
+/// Subtracts the batch mean: a layer whose output for one sample depends on the others.
+class BatchCentering : public nn::Module {
+ public:
+  BatchCentering() : Module("BatchCentering") {}
+  Tensor forward(const Tensor& x) override { return x - x.mean({0}, KeepDim::kYes); }
+  bool depends_on_batch() const override { return true; }
+};
+
+TEST(MicroBatching, NamesLayersThatComputeOverTheBatch) {
+  manual_seed(11);
+  const auto dataset = std::make_shared<data::TensorDataset>(randn({kBatch, kFeatures}), randint(0, kClasses, {kBatch}));
+  data::DataLoader loader(dataset, {.batch_size = kBatch, .prefetch = 0});
+  auto loss = [](const Tensor& o, const Tensor& t) { return nn::functional::cross_entropy(o, t); };
+  auto fit = [&](std::optional<double> budget_fraction, std::ostream& out) {
+    nn::Sequential model(BatchCentering(), nn::Linear(kFeatures, kHidden), nn::ReLU(), nn::Linear(kHidden, kClasses));
+    optim::SGD optimizer(model.parameters(), {.lr = 0.05});
+    empty_cpu_cache();
+    const std::size_t base = cpu_memory_stats().allocated_bytes;
+    reset_cpu_peak_memory();
+    std::optional<CpuBudget> budget;
+    if (budget_fraction) budget.emplace(base + static_cast<std::size_t>(*budget_fraction));
+    const train::History h = train::fit(model, loss, optimizer, loader, nullptr,
+                                        {.verbose = train::Verbosity::kOneLinePerEpoch, .out = &out});
+    return std::make_pair(cpu_memory_stats().peak_allocated_bytes - base, h.micro_batch_size);
+  };
+  std::ostringstream first, second;
+  const auto [needed, unsplit] = fit(std::nullopt, first);
+  EXPECT_EQ(unsplit, 0);
+  EXPECT_EQ(first.str().find("computes over the batch"), std::string::npos);
+  const auto [peak, micro] = fit(0.6 * static_cast<double>(needed), second);
+  EXPECT_GT(micro, 0);
+  EXPECT_NE(second.str().find(fmt::format("note: 0 computes over the batch and now sees micro-batches of {}", micro)),
+            std::string::npos)
+      << second.str();
+}
+
+}  // namespace
+}  // namespace ignis
