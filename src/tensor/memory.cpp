@@ -121,7 +121,7 @@ std::size_t parse_memory_size(const std::string& raw) {
   char* end = nullptr;
   const double value = number.empty() ? NAN : std::strtod(number.c_str(), &end);
   if (scale == 0 || number.empty() || end != number.c_str() + number.size() || !(value >= 0) ||
-      value * scale > 1.8e19) {
+      value * scale > 9.0e18) {  // llround must not overflow
     detail::fail<ValueError>("[memory size] \"{}\" is not a size in bytes; write e.g. 1048576, 512K, 64MiB or 1.5GB",
                              raw);
   }
