@@ -8,7 +8,9 @@
 // ignis's losses are, with their default reduction) for the step to equal the whole batch's;
 // layers that look across the batch (Module::depends_on_batch, e.g. a batch normalisation) then
 // see micro-batches instead, which fit() names when it starts splitting. Random layers (dropout)
-// draw their masks per micro-batch, in order, from the same generator.
+// draw their masks per micro-batch, in order, from the same generator; each draw starts on a
+// whole Philox block (4 float32 values), so the masks equal the unsplit batch's only when each
+// micro-batch's element count at the layer is a multiple of 4 (else: same distribution).
 #include <cstdint>
 #include <functional>
 #include <memory>
