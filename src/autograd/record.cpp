@@ -5,6 +5,7 @@
 #include "ignis/ops/elementwise.hpp"
 #include "ignis/ops/reduce.hpp"
 #include "ignis/tensor/layout.hpp"
+#include "ignis/tensor/memory.hpp"
 
 namespace ignis::autograd {
 
@@ -28,6 +29,7 @@ std::vector<Tensor> AccumulateGrad::apply(Tensor grad) {
   } else {
     leaf_->grad = ops::add(Tensor(leaf_->grad), grad).impl_ptr();
   }
+  set_memory_category(Tensor(leaf_->grad), MemoryCategory::kGradients);
   return {};
 }
 
@@ -49,6 +51,9 @@ Tensor record(std::string_view name, Tensor out, std::initializer_list<const Ten
   TensorImpl& impl = *out.impl_ptr();
   impl.grad_fn = std::move(node);
   impl.requires_grad = true;
+  // Graph tensors live as long as the graph: count them as activations (op temporaries saved by
+  // a backward closure stay workspace; an approximation, see docs/architecture.md).
+  set_memory_category(out, MemoryCategory::kActivations, Retag::kOnlyUntagged);
   return out;
 }
 

@@ -91,15 +91,22 @@ MemoryStats memory_stats(int device) { return require("memory_stats").memory_sta
 std::string memory_summary(int device) {
   const MemoryStats s = memory_stats(device);
   auto mib = [](std::size_t b) { return static_cast<double>(b) / (1024.0 * 1024.0); };
+  std::string split;
+  for (MemoryCategory c : {MemoryCategory::kParameters, MemoryCategory::kGradients, MemoryCategory::kOptimizerState,
+                           MemoryCategory::kActivations, MemoryCategory::kWorkspace}) {
+    split += fmt::format("    {:<22}{:10.1f} MiB\n", memory_category_name(c),
+                         mib(s.category_bytes[static_cast<std::size_t>(c)]));
+  }
   return fmt::format(
       "CUDA memory of device {}\n"
       "  allocated (live tensors)  {:10.1f} MiB\n"
+      "{}"
       "  peak allocated            {:10.1f} MiB\n"
       "  reserved (from cudaMalloc){:10.1f} MiB\n"
       "  cached (free, kept)       {:10.1f} MiB\n"
       "  largest free block        {:10.1f} MiB\n"
       "  allocations {} ({} went to cudaMalloc)\n",
-      device < 0 ? current_device() : device, mib(s.allocated_bytes), mib(s.peak_allocated_bytes), mib(s.reserved_bytes),
+      device < 0 ? current_device() : device, mib(s.allocated_bytes), split, mib(s.peak_allocated_bytes), mib(s.reserved_bytes),
       mib(s.cached_bytes), mib(s.largest_free_block), s.allocations, s.cuda_mallocs);
 }
 

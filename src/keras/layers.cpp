@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "core/check.hpp"
+#include "ignis/backend/cuda.hpp"
 #include "ignis/nn/activation.hpp"
 #include "ignis/nn/layers.hpp"
 #include "ignis/nn/linear.hpp"
@@ -145,6 +146,7 @@ void clear_session() {
     name_counts.clear();
   }
   empty_cpu_cache();
+  cuda::empty_cache();  // a no-op without a usable CUDA backend
 }
 
 }  // namespace ignis::keras

@@ -14,6 +14,7 @@
 #include "ignis/nn/loss.hpp"
 #include "ignis/ops/copy.hpp"
 #include "ignis/tensor/layout.hpp"
+#include "ignis/tensor/memory.hpp"
 
 namespace ignis::keras {
 
@@ -180,6 +181,25 @@ Sequential& Sequential::to(Device device) {
   return *this;
 }
 
+void Sequential::prepare_training(const Tensor& x) {
+  if (!built_) build(declared_input_.value_or(without_batch(x)));
+  if (!optimizer_) {
+    optimizer_ = compiled_->make_optimizer ? compiled_->make_optimizer(module_.parameters())
+                                           : make_optimizer(*compiled_, module_.parameters());
+    if (!optimizer_) ignis::detail::fail<ValueError>("[{}] compile: make_optimizer returned no optimizer", name_);
+  }
+}
+
+train::BatchSizeSearchResult Sequential::find_max_batch_size(const Tensor& x, const Tensor& y, std::int64_t max_batch_size) {
+  require_compiled("find_max_batch_size");
+  if (!x.defined() || !y.defined() || x.dim() == 0 || y.dim() == 0 || x.size(0) != y.size(0)) {
+    ignis::detail::fail<ShapeError>("[{}] find_max_batch_size: x and y must have the same number of samples", name_);
+  }
+  prepare_training(x);
+  const data::TensorDataset dataset(x.detach(), y.detach());
+  return train::find_max_batch_size(module_, loss_fn(), *optimizer_, dataset, {.max_batch_size = max_batch_size});
+}
+
 History Sequential::fit(const Tensor& x, const Tensor& y, FitArgs args) {
   require_compiled("fit");
   if (!x.defined() || !y.defined() || x.dim() == 0 || y.dim() == 0 || x.size(0) != y.size(0)) {
@@ -189,12 +209,7 @@ History Sequential::fit(const Tensor& x, const Tensor& y, FitArgs args) {
   if (args.validation_split < 0 || args.validation_split >= 1) {
     ignis::detail::fail<ValueError>("[{}] fit: validation_split must be in [0, 1), got {}", name_, args.validation_split);
   }
-  if (!built_) build(declared_input_.value_or(without_batch(x)));
-  if (!optimizer_) {
-    optimizer_ = compiled_->make_optimizer ? compiled_->make_optimizer(module_.parameters())
-                                           : make_optimizer(*compiled_, module_.parameters());
-    if (!optimizer_) ignis::detail::fail<ValueError>("[{}] compile: make_optimizer returned no optimizer", name_);
-  }
+  prepare_training(x);
 
   // Keras holds out the last samples, before any shuffling.
   const std::int64_t n = x.size(0);
@@ -211,9 +226,13 @@ History Sequential::fit(const Tensor& x, const Tensor& y, FitArgs args) {
                                                              args.validation_data->second.detach()),
                        val_options);
   }
+  // Under a memory budget, batches are prepared in step (no prefetch thread): their memory then
+  // comes and goes with the step, and an out-of-memory error happens inside the step, where
+  // micro-batching can handle it, not in the loader.
+  const bool budgeted = memory_limit(device_) > 0 || memory_limit(Device::cpu()) > 0;
   data::DataLoader train_loader(std::make_shared<data::TensorDataset>(x_train, y_train),
-                                {.batch_size = args.batch_size, .shuffle = args.shuffle, .seed = args.seed, .device = device_,
-                                 .pin_memory = device_.is_cuda()});
+                                {.batch_size = args.batch_size, .shuffle = args.shuffle, .seed = args.seed,
+                                 .prefetch = budgeted ? 0 : 2, .device = device_, .pin_memory = device_.is_cuda()});
   train::FitOptions options{.epochs = args.epochs,
                             .initial_epoch = args.initial_epoch,
                             .callbacks = args.callbacks,
@@ -221,7 +240,8 @@ History Sequential::fit(const Tensor& x, const Tensor& y, FitArgs args) {
                             .probabilities = outputs_probabilities(),
                             .verbose = args.verbose,
                             .out = args.out,
-                            .resume_from = args.resume_from};
+                            .resume_from = args.resume_from,
+                            .on_out_of_memory = args.on_out_of_memory};
   return train::fit(module_, loss_fn(), *optimizer_, train_loader, validation ? &*validation : nullptr, options);
 }
 

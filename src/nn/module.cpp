@@ -10,6 +10,7 @@
 #include "core/check.hpp"
 #include "ignis/autograd/grad_mode.hpp"
 #include "ignis/ops/copy.hpp"
+#include "ignis/tensor/memory.hpp"
 
 namespace ignis::nn {
 
@@ -47,9 +48,13 @@ Module& Module::to(Device device) {
   for (auto& [name, p] : parameters_) {
     const Tensor grad = p.grad();
     p.set_data(ops::to(p.detach(), device));
+    set_memory_category(p, MemoryCategory::kParameters);
     if (grad.defined()) p.set_grad(ops::to(grad, device));
   }
-  for (auto& [name, b] : buffers_) b.set_data(ops::to(b.detach(), device));
+  for (auto& [name, b] : buffers_) {
+    b.set_data(ops::to(b.detach(), device));
+    set_memory_category(b, MemoryCategory::kParameters);
+  }
   for (auto& [name, child] : children_) child->to(device);
   return *this;
 }
@@ -59,10 +64,12 @@ Module& Module::to(DType dtype) {
   for (auto& [name, p] : parameters_) {
     const Tensor grad = p.grad();
     p.set_data(ops::to(p.detach(), dtype));
+    set_memory_category(p, MemoryCategory::kParameters);
     if (grad.defined()) p.set_grad(ops::to(grad, dtype));
   }
   for (auto& [name, b] : buffers_) {
     if (is_floating_point(b.dtype())) b.set_data(ops::to(b.detach(), dtype));  // counters stay ints
+    set_memory_category(b, MemoryCategory::kParameters);
   }
   for (auto& [name, child] : children_) child->to(dtype);
   return *this;
@@ -136,11 +143,13 @@ std::string Module::repr(int indent) const {
 Tensor Module::register_parameter(std::string name, Tensor value) {
   Tensor p = value.detach();  // a fresh leaf over the same data
   if (is_floating_point(p.dtype())) p.requires_grad_();
+  set_memory_category(p, MemoryCategory::kParameters);
   parameters_.emplace_back(std::move(name), p);
   return p;
 }
 
 Tensor Module::register_buffer(std::string name, Tensor value) {
+  set_memory_category(value, MemoryCategory::kParameters);
   buffers_.emplace_back(std::move(name), value);
   return value;
 }

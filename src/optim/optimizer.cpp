@@ -14,6 +14,7 @@
 #include "ignis/ops/elementwise.hpp"
 #include "ignis/ops/reduce.hpp"
 #include "ignis/tensor/factories.hpp"
+#include "ignis/tensor/memory.hpp"
 
 namespace ignis::optim {
 
@@ -53,7 +54,12 @@ void Optimizer::set_lr(double lr) {
 
 void Optimizer::step() {
   NoGradGuard no_grad;
-  ++step_count_;
+  // Everything that can fail (checks, new state buffers, contiguous gradients) happens before
+  // the first parameter changes: an OutOfMemoryError (or any other) leaves parameters, state and
+  // step count as they were, so the step can be retried (fit's micro-batching relies on it). The
+  // updates themselves run in place and allocate nothing.
+  std::vector<std::pair<std::size_t, Tensor>> updates;
+  std::vector<std::vector<Tensor>> new_state(params_.size());
   for (std::size_t i = 0; i < params_.size(); ++i) {
     const Tensor& p = params_[i];
     const Tensor g = p.grad();
@@ -63,10 +69,16 @@ void Optimizer::step() {
                                 p.device(), g.dtype(), g.device());
     }
     if (state_[i].empty()) {
-      for (std::size_t k = 0; k < state_names_.size(); ++k) state_[i].push_back(zeros_like(p.detach()));
+      MemoryCategoryScope optimizer_state(MemoryCategory::kOptimizerState);
+      for (std::size_t k = 0; k < state_names_.size(); ++k) new_state[i].push_back(zeros_like(p.detach()));
     }
-    update(p.detach(), ops::contiguous(g), state_[i]);
+    updates.emplace_back(i, ops::contiguous(g));
   }
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    if (!new_state[i].empty()) state_[i] = std::move(new_state[i]);
+  }
+  ++step_count_;
+  for (const auto& [i, g] : updates) update(params_[i].detach(), g, state_[i]);
 }
 
 void Optimizer::zero_grad() {
@@ -108,6 +120,7 @@ void Optimizer::load_state_dict(const nn::StateDict& state) {
         detail::fail<ShapeError>("[{}] load_state_dict: state.{}.{} has shape {} but parameter {} has shape {}", name_,
                                  i, buffer, t->shape(), i, params_[i].shape());
       }
+      MemoryCategoryScope optimizer_state(MemoryCategory::kOptimizerState);
       restored[i].push_back(ops::clone(ops::to(ops::to(*t, params_[i].dtype()), params_[i].device())));
     }
     if (!restored[i].empty() && restored[i].size() != state_names_.size()) {

@@ -8,12 +8,14 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <mutex>
 
 #include "core/check.hpp"
 #include "ignis/tensor/allocator.hpp"
+#include "ignis/tensor/memory.hpp"
 
 namespace ignis {
 
@@ -28,41 +30,86 @@ std::size_t default_cache_limit() {
   return std::min<std::size_t>(physical / 8, std::size_t{1} << 30);
 }
 
+/// /proc/meminfo's MemAvailable (what the system could hand out now), else free pages.
+std::size_t system_free_bytes() {
+  if (FILE* f = std::fopen("/proc/meminfo", "r")) {
+    char line[256];
+    unsigned long long kib = 0;
+    bool found = false;
+    while (!found && std::fgets(line, sizeof line, f)) found = std::sscanf(line, "MemAvailable: %llu kB", &kib) == 1;
+    std::fclose(f);
+    if (found) return static_cast<std::size_t>(kib) * 1024;
+  }
+  const long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<std::size_t>(pages) * static_cast<std::size_t>(page) : 0;
+}
+
+std::size_t system_total_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<std::size_t>(pages) * static_cast<std::size_t>(page) : 0;
+}
+
+// A block's capacity and category travel in its DataPtr's context: the category in the top byte.
+constexpr int kCategoryShift = 56;
+constexpr std::uintptr_t kCapacityMask = (std::uintptr_t{1} << kCategoryShift) - 1;
+void* encode(std::size_t capacity, MemoryCategory category) {
+  return reinterpret_cast<void*>(static_cast<std::uintptr_t>(capacity) |
+                                 (static_cast<std::uintptr_t>(category) << kCategoryShift));
+}
+std::size_t capacity_of(const void* context) { return reinterpret_cast<std::uintptr_t>(context) & kCapacityMask; }
+MemoryCategory category_of_context(const void* context) {
+  return static_cast<MemoryCategory>(reinterpret_cast<std::uintptr_t>(context) >> kCategoryShift);
+}
+
 class CpuAllocator final : public Allocator {
  public:
   DataPtr allocate(std::size_t nbytes) override {
     if (nbytes == 0) return DataPtr(nullptr, Device::cpu(), nullptr);
     const std::size_t capacity = size_class(nbytes);
-    auto [ptr, got] = take_cached(capacity);
+    const MemoryCategory category = current_memory_category();
+    auto [ptr, got] = take_cached(capacity, category);
     if (ptr == nullptr) {
       got = capacity;
-      ptr = std::aligned_alloc(kCpuAlignment, capacity);
-      if (ptr == nullptr) {
-        empty_cpu_cache();  // the cache may be what stands in the way
-        ptr = std::aligned_alloc(kCpuAlignment, capacity);
-      }
-      if (ptr == nullptr) {
-        detail::fail<OutOfMemoryError>(
-            "[cpu allocator] could not allocate {} bytes ({:.1f} MiB) of host memory; reduce the "
-            "batch size or the model, or free tensors you no longer need",
-            nbytes, static_cast<double>(nbytes) / (1024.0 * 1024.0));
-      }
+      ptr = allocate_new(capacity, nbytes, category);
     }
-    {
-      std::lock_guard lock(mutex_);
-      stats_.allocated_bytes += got;
-      stats_.peak_allocated_bytes = std::max(stats_.peak_allocated_bytes, stats_.allocated_bytes);
-    }
-    // The block's capacity travels in the deleter's context.
-    return DataPtr(ptr, Device::cpu(), &CpuAllocator::release, reinterpret_cast<void*>(got));
+    return DataPtr(ptr, Device::cpu(), &CpuAllocator::release, encode(got, category), this);
+  }
+
+  MemoryCategory category_of(const DataPtr& ptr) override { return category_of_context(ptr.context()); }
+
+  void set_category(DataPtr& ptr, MemoryCategory category) override {
+    std::lock_guard lock(mutex_);
+    const std::size_t capacity = capacity_of(ptr.context());
+    const MemoryCategory old = category_of_context(ptr.context());
+    stats_.category_bytes[static_cast<std::size_t>(old)] -= capacity;
+    stats_.category_bytes[static_cast<std::size_t>(category)] += capacity;
+    set_context(ptr, encode(capacity, category));
   }
 
   CpuMemoryStats stats() {
     std::lock_guard lock(mutex_);
-    CpuMemoryStats s = stats_;
-    s.cached_blocks = cache_.size();
-    s.cache_limit_bytes = limit_;
-    return s;
+    return stats_locked();
+  }
+
+  MemoryReport report(std::size_t requested) {
+    const CpuMemoryStats s = stats();
+    MemoryReport r;
+    r.device = Device::cpu();
+    r.requested_bytes = requested;
+    r.limit_bytes = s.limit_bytes;
+    r.total_bytes = system_total_bytes();
+    r.free_bytes = system_free_bytes();
+    r.allocated_bytes = s.allocated_bytes;
+    r.cached_bytes = s.cached_bytes;
+    r.largest_free_block = s.largest_free_block;
+    r.category_bytes = s.category_bytes;
+    r.batch_size = current_batch_size_hint();
+    return r;
+  }
+
+  void reset_peak() {
+    std::lock_guard lock(mutex_);
+    stats_.peak_allocated_bytes = stats_.allocated_bytes;
   }
 
   void empty_cache() {
@@ -78,6 +125,49 @@ class CpuAllocator final : public Allocator {
     std::size_t capacity;
   };
 
+  CpuMemoryStats stats_locked() {
+    CpuMemoryStats s = stats_;
+    s.cached_blocks = cache_.size();
+    s.cache_limit_bytes = limit_;
+    s.limit_bytes = memory_limit(Device::cpu());
+    s.largest_free_block = cache_.empty() ? 0 : std::prev(cache_.end())->first;
+    return s;
+  }
+
+  void count(std::size_t bytes, MemoryCategory category) {
+    stats_.allocated_bytes += bytes;
+    stats_.category_bytes[static_cast<std::size_t>(category)] += bytes;
+    stats_.peak_allocated_bytes = std::max(stats_.peak_allocated_bytes, stats_.allocated_bytes);
+  }
+
+  void uncount(std::size_t bytes, MemoryCategory category) {
+    stats_.allocated_bytes -= bytes;
+    stats_.category_bytes[static_cast<std::size_t>(category)] -= bytes;
+  }
+
+  /// A new block from the C library, within the budget: the bytes are counted (reserved) under
+  /// the lock before the call, so concurrent requests cannot overshoot the budget together. On
+  /// failure, the cache is dropped and the request tried once more before OutOfMemoryError.
+  void* allocate_new(std::size_t capacity, std::size_t nbytes, MemoryCategory category) {
+    const std::size_t budget = memory_limit(Device::cpu());
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      bool within = true;
+      {
+        std::lock_guard lock(mutex_);
+        within = budget == 0 || stats_.allocated_bytes + stats_.cached_bytes + capacity <= budget;
+        if (within) count(capacity, category);
+      }
+      if (within) {
+        if (void* ptr = std::aligned_alloc(kCpuAlignment, capacity)) return ptr;
+        std::lock_guard lock(mutex_);
+        uncount(capacity, category);
+      }
+      if (attempt == 0) empty_cache();  // the cache may be what stands in the way
+    }
+    const MemoryReport r = report(nbytes);
+    throw OutOfMemoryError(describe_out_of_memory(r, "cpu allocator"), r);
+  }
+
   /// nbytes rounded up to its class: multiples of 64 up to 256 bytes, then four classes per
   /// power of two (2^k, 1.25, 1.5, 1.75 x 2^k), whole pages from 1 MiB on.
   static std::size_t size_class(std::size_t nbytes) {
@@ -87,8 +177,9 @@ class CpuAllocator final : public Allocator {
     return (nbytes + step - 1) / step * step;
   }
 
-  /// The smallest cached block of capacity in [capacity, 1.25 * capacity], or a null block.
-  Block take_cached(std::size_t capacity) {
+  /// The smallest cached block of capacity in [capacity, 1.25 * capacity] (counted as allocated
+  /// under `category`), or a null block.
+  Block take_cached(std::size_t capacity, MemoryCategory category) {
     std::lock_guard lock(mutex_);
     auto it = cache_.lower_bound(capacity);
     if (it == cache_.end() || it->first > capacity + capacity / 4) {
@@ -99,14 +190,17 @@ class CpuAllocator final : public Allocator {
     const Block block{it->second, it->first};
     stats_.cached_bytes -= it->first;
     cache_.erase(it);
+    count(block.capacity, category);
     return block;
   }
 
-  static void release(void* ptr, void* context) { instance().give_back(ptr, reinterpret_cast<std::size_t>(context)); }
+  static void release(void* ptr, void* context) {
+    instance().give_back(ptr, capacity_of(context), category_of_context(context));
+  }
 
-  void give_back(void* ptr, std::size_t capacity) {
+  void give_back(void* ptr, std::size_t capacity, MemoryCategory category) {
     std::lock_guard lock(mutex_);
-    stats_.allocated_bytes -= capacity;
+    uncount(capacity, category);
     if (capacity > limit_) {
       std::free(ptr);
       return;
@@ -141,5 +235,7 @@ class CpuAllocator final : public Allocator {
 Allocator& cpu_allocator() { return CpuAllocator::instance(); }
 CpuMemoryStats cpu_memory_stats() { return CpuAllocator::instance().stats(); }
 void empty_cpu_cache() { CpuAllocator::instance().empty_cache(); }
+void reset_cpu_peak_memory() { CpuAllocator::instance().reset_peak(); }
+MemoryReport cpu_memory_report() { return CpuAllocator::instance().report(0); }
 
 }  // namespace ignis

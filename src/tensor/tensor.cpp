@@ -7,6 +7,7 @@
 #include <ostream>
 
 #include "core/check.hpp"
+#include "ignis/tensor/memory.hpp"
 
 namespace ignis {
 
@@ -76,6 +77,7 @@ void Tensor::set_grad(const Tensor& grad) {
                              grad.shape(), grad.device(), shape(), device());
   }
   impl_->grad = grad.defined() ? grad.impl_ptr() : nullptr;
+  set_memory_category(grad, MemoryCategory::kGradients);
 }
 
 Tensor Tensor::detach() const {

@@ -9,7 +9,10 @@
 #include "ignis/autograd/grad_mode.hpp"
 #include "ignis/autograd/join.hpp"
 #include "ignis/train/metrics.hpp"
+#include "ignis/backend/cuda.hpp"
+#include "ignis/tensor/allocator.hpp"
 #include "ignis/train/progress.hpp"
+#include "ignis/train/train_step.hpp"
 
 namespace ignis::train {
 
@@ -64,6 +67,59 @@ CheckpointRestorer& restorer() {
   return r;
 }
 
+/// Paths of the submodules whose result depends on the whole batch ("" for the root).
+void batch_dependent_layers(const nn::Module& module, std::vector<std::string>& out) {
+  if (module.depends_on_batch()) out.push_back(module.path().empty() ? module.type_name() : module.path());
+  for (const auto& [name, child] : module.named_children()) batch_dependent_layers(*child, out);
+}
+
+/// One step of fit(): train_step, and on OutOfMemoryError (with kMicroBatch) the same step again
+/// in micro-batches of half the size until it fits. `micro_batch` (0: whole) is kept for the rest
+/// of the run; a change is announced on `announce` (null: silent) once the step has succeeded.
+StepResult run_step(nn::Module& model, const LossFn& loss, optim::Optimizer& optimizer, const data::Batch& batch,
+                    std::int64_t& micro_batch, OnOutOfMemory on_oom, std::int64_t epoch, std::int64_t step,
+                    std::ostream* announce) {
+  const std::int64_t n = batch_size_of(batch.input);
+  const std::int64_t before = micro_batch;
+  for (;;) {
+    const std::int64_t current = micro_batch > 0 ? std::min(micro_batch, n) : n;
+    try {
+      StepResult result = train_step(model, loss, optimizer, batch.input, batch.target, current);
+      if (micro_batch != before && announce != nullptr) {
+        std::vector<std::string> dependent;
+        batch_dependent_layers(model, dependent);
+        std::string note;
+        for (const std::string& layer : dependent) {
+          note += fmt::format("; note: {} computes over the batch and now sees micro-batches of {}", layer,
+                              micro_batch);
+        }
+        *announce << fmt::format(
+            "\nOut of memory at epoch {} step {} with batch {}: continuing in micro-batches of {} with accumulated "
+            "gradients (the optimizer still steps once per batch of {}){}\n",
+            epoch + 1, step + 1, n, micro_batch, n, note);
+      }
+      return result;
+    } catch (const OutOfMemoryError& e) {
+      if (on_oom == OnOutOfMemory::kThrow) throw;
+      // The failed attempt's graph is gone with the stack; drop its partial gradients and give
+      // the caches back so that the retry starts from parameters + optimizer state only.
+      optimizer.zero_grad();
+      empty_cpu_cache();
+      cuda::empty_cache();
+      if (current <= 1) {
+        const std::string message = fmt::format(
+            "[fit] out of memory at epoch {} step {} even in micro-batches of 1 sample: the model, its gradients and "
+            "optimizer state do not fit. Parameters, optimizer state and step count are unchanged. Use a smaller "
+            "model, an optimizer with less state, or a larger memory budget.\n{}",
+            epoch + 1, step + 1, e.what());
+        if (e.report() != nullptr) throw OutOfMemoryError(message, *e.report());
+        throw OutOfMemoryError(message);
+      }
+      micro_batch = (current + 1) / 2;
+    }
+  }
+}
+
 }  // namespace
 
 void set_checkpoint_restorer(CheckpointRestorer r) { restorer() = std::move(r); }
@@ -111,6 +167,10 @@ History fit(nn::Module& model, const LossFn& loss, optim::Optimizer& optimizer, 
   TrainingContext ctx{&model, &optimizer, false, "", style == ProgressStyle::kSilent ? nullptr : &out, &train,
                       options.scheduler};
   History history;
+  if (options.micro_batch_size < 0) {
+    detail::fail<ValueError>("[fit] micro_batch_size must be ≥ 0 (0: whole batches), got {}", options.micro_batch_size);
+  }
+  std::int64_t micro_batch = options.micro_batch_size;
   const auto start = std::chrono::steady_clock::now();
 
   std::int64_t first_epoch = options.initial_epoch;
@@ -133,16 +193,16 @@ History fit(nn::Module& model, const LossFn& loss, optim::Optimizer& optimizer, 
     double loss_sum = 0;
     std::int64_t samples = 0, step = 0;
     for (const data::Batch& batch : train) {
-      optimizer.zero_grad();
-      const Tensor output = model(batch.input);
-      const Tensor batch_loss = loss(output, batch.target);
-      batch_loss.backward();
-      optimizer.step();
-      const double value = batch_loss.item<double>();
+      const StepResult result = run_step(model, loss, optimizer, batch, micro_batch, options.on_out_of_memory, epoch, step,
+                                         style == ProgressStyle::kSilent ? nullptr : &out);
       const std::int64_t n = batch_size_of(batch.input);
-      loss_sum += value * static_cast<double>(n);
+      const double value = result.loss_sum / static_cast<double>(n);
+      loss_sum += result.loss_sum;
       samples += n;
-      for (auto& m : metrics) m->update(output.detach(), batch.target);
+      // Only a step that succeeded counts: metrics see each sample once.
+      for (auto& m : metrics) {
+        for (const auto& [output, target] : result.outputs) m->update(output, target);
+      }
       ++step;
       Logs running = {{"loss", loss_sum / static_cast<double>(samples)}};
       for (auto& m : metrics) running.emplace_back(m->name(), m->result());
@@ -168,6 +228,7 @@ History fit(nn::Module& model, const LossFn& loss, optim::Optimizer& optimizer, 
   history.stop_reason = ctx.stop_reason;
   if (!ctx.stop_reason.empty() && style != ProgressStyle::kSilent) out << "Stopped: " << ctx.stop_reason << "\n";
   history.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  history.micro_batch_size = micro_batch;
   return history;
 }
 

@@ -14,6 +14,7 @@
 #include "ignis/ops/elementwise.hpp"
 #include "ignis/tensor/generator.hpp"
 #include "ignis/train/report.hpp"
+#include "ignis/tensor/memory.hpp"
 
 namespace ignis::train {
 
@@ -73,6 +74,20 @@ TrainJobResult run_train_job(const TrainJobOptions& options, std::ostream& out) 
                  .learning_rate = options.lr});
   out << model.summary() << "\n";
 
+  result.batch_size = options.batch_size;
+  if (options.batch_size == kAutoBatchSize) {
+    const BatchSizeSearchResult search =
+        model.find_max_batch_size(d.train_images, d.train_labels, options.max_auto_batch_size);
+    result.batch_size = search.batch_size;
+    const std::size_t budget = memory_limit(choice.device);
+    out << fmt::format("Batch size: auto -> {} ({}; {} trial steps; {})\n\n", search.batch_size,
+                       search.first_failing > 0 ? fmt::format("{} does not fit", search.first_failing)
+                                                : fmt::format("the bound {} fits", options.max_auto_batch_size),
+                       search.trials.size(),
+                       budget > 0 ? fmt::format("memory budget {} on {}", format_bytes(budget), choice.device.str())
+                                  : fmt::format("no memory budget on {}", choice.device.str()));
+  }
+
   std::vector<std::shared_ptr<Callback>> callbacks = {std::make_shared<TerminateOnNaN>()};
   if (!options.out.empty()) {
     fs::create_directories(options.out);
@@ -81,7 +96,7 @@ TrainJobResult run_train_job(const TrainJobOptions& options, std::ostream& out) 
   callbacks.insert(callbacks.end(), options.callbacks.begin(), options.callbacks.end());
   result.history = model.fit(d.train_images, d.train_labels,
                              {.epochs = options.epochs,
-                              .batch_size = options.batch_size,
+                              .batch_size = result.batch_size,
                               .validation_data = std::make_pair(d.test_images, d.test_labels),
                               .callbacks = callbacks,
                               .verbose = options.verbose,
@@ -89,6 +104,7 @@ TrainJobResult run_train_job(const TrainJobOptions& options, std::ostream& out) 
                               .seed = options.seed,
                               .resume_from = options.resume_from});
   result.train_seconds = result.history.seconds;
+  result.micro_batch_size = result.history.micro_batch_size;
   result.samples_per_second = static_cast<double>(result.history.samples) / std::max(result.train_seconds, 1e-9);
 
   const Logs test = model.evaluate(d.test_images, d.test_labels, 512);
@@ -119,7 +135,9 @@ TrainJobResult run_train_job(const TrainJobOptions& options, std::ostream& out) 
                         {"device", choice.device.str()},
                         {"device_reason", choice.reason},
                         {"epochs", result.history.epochs()},
-                        {"batch_size", options.batch_size},
+                        {"batch_size", result.batch_size},
+                        {"batch_size_auto", options.batch_size == kAutoBatchSize},
+                        {"micro_batch_size", result.micro_batch_size},
                         {"optimizer", options.optimizer},
                         {"lr", options.lr},
                         {"seed", options.seed},

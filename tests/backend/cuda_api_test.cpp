@@ -141,6 +141,40 @@ TEST_F(CudaDeviceTest, AllocatorCountsAllocationsAndReusesFreedBlocks) {
   EXPECT_NE(cuda::memory_summary(0).find("allocated"), std::string::npos);
 }
 
+// The memory budget on cuda:0 bounds reserved bytes (live + cached); the report's split adds up.
+TEST_F(CudaDeviceTest, BudgetBoundsReservedMemoryAndTheReportAddsUp) {
+  cuda::synchronize();
+  cuda::empty_cache();
+  const std::size_t reserved = cuda::memory_stats(0).reserved_bytes;
+  set_memory_limit(Device::cuda(0), reserved + (std::size_t{8} << 20));
+  Tensor kept;
+  {
+    MemoryCategoryScope scope(MemoryCategory::kParameters);
+    kept = ones({1024, 1024}, {.device = Device::cuda(0)});  // 4 MiB: fits
+  }
+  try {
+    const Tensor too_much = empty({4 * 1024 * 1024}, {.device = Device::cuda(0)});  // 16 MiB more
+    ADD_FAILURE() << "expected OutOfMemoryError";
+  } catch (const OutOfMemoryError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("memory budget"), std::string::npos) << what;
+    ASSERT_NE(e.report(), nullptr);
+    const MemoryReport& r = *e.report();
+    EXPECT_EQ(r.device, Device::cuda(0));
+    EXPECT_EQ(r.requested_bytes, std::size_t{16} << 20);
+    std::size_t sum = 0;
+    for (std::size_t b : r.category_bytes) sum += b;
+    EXPECT_EQ(sum, r.allocated_bytes);
+    EXPECT_GE(r.bytes(MemoryCategory::kParameters), std::size_t{4} << 20);
+  }
+  set_memory_limit(Device::cuda(0), 0);
+  const cuda::MemoryStats s = cuda::memory_stats(0);
+  std::size_t sum = 0;
+  for (std::size_t b : s.category_bytes) sum += b;
+  EXPECT_EQ(sum, s.allocated_bytes);
+  EXPECT_TRUE(testing::all_close(kept.sum().cpu(), {}, {1024.0 * 1024.0}, 0, 0));
+}
+
 TEST_F(CudaDeviceTest, OutOfMemorySaysWhatWasAskedAndWhatToTry) {
   const std::size_t total = cuda::device_properties(0).total_memory;
   const std::int64_t too_many_floats = static_cast<std::int64_t>(total / 4 * 2);

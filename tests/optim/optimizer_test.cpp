@@ -122,3 +122,31 @@ TEST(Clipping, GradNormAndValue) {
 
 }  // namespace
 }  // namespace ignis::optim
+
+namespace ignis {
+namespace {
+
+// A step that runs out of memory while creating its state applies nothing: not even to the
+// parameters whose state did fit (the small bias comes first here).
+TEST(Optimizer, OutOfMemoryInAStepLeavesEverythingUnchanged) {
+  manual_seed(0);
+  nn::Linear layer(256, 256);
+  optim::Adam optimizer({layer.bias, layer.weight}, {.lr = 0.1});
+  nn::functional::mse_loss(layer(randn({4, 256})), zeros({4, 256})).backward();
+  const std::vector<float> weight = layer.weight.to_vector<float>(), bias = layer.bias.to_vector<float>();
+  empty_cpu_cache();
+  set_memory_limit(Device::cpu(), cpu_memory_stats().allocated_bytes + 64 * 1024);  // bias state fits, weight's not
+  EXPECT_THROW(optimizer.step(), OutOfMemoryError);
+  set_memory_limit(Device::cpu(), 0);
+  EXPECT_EQ(layer.weight.to_vector<float>(), weight);
+  EXPECT_EQ(layer.bias.to_vector<float>(), bias);
+  EXPECT_EQ(optimizer.step_count(), 0);
+  EXPECT_EQ(optimizer.state_dict().size(), 2u);  // "step" and "lr" only: no buffer was kept
+  optimizer.step();  // the same step, now with memory
+  EXPECT_EQ(optimizer.step_count(), 1);
+  EXPECT_NE(layer.bias.to_vector<float>(), bias);
+  EXPECT_EQ(optimizer.state_dict().size(), 2u + 4u);
+}
+
+}  // namespace
+}  // namespace ignis

@@ -291,6 +291,33 @@ TEST(CliTrain, BadArgumentsFailWithAReason) {
   EXPECT_NE(run("train --optimizer lbfgs").status, 0);
 }
 
+TEST(CliTrain, BatchSizeIsANumberOrAuto) {
+  for (const char* bad : {"0", "-3", "lots", "12x"}) {
+    const CliResult r = run(std::string("train --batch-size ") + bad);
+    EXPECT_NE(r.status, 0) << bad;
+    EXPECT_NE(r.output.find("positive number or auto"), std::string::npos) << r.output;
+  }
+  EXPECT_NE(run("train --help").output.find("auto"), std::string::npos);
+}
+
+// --batch-size auto under a CPU budget: the search finds a batch below the bound (the dataset
+// itself takes ~220 MiB of the 240) and training runs with it without running out of memory.
+TEST(CliTrain, AutoBatchSizeFitsTheBudget) {
+  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) {
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed (scripts/setup installs it)";
+  }
+  const CliResult r = run("train --epochs 1 --batch-size auto --device cpu", "IGNIS_MEMORY_LIMIT=cpu=240MiB");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const std::size_t at = r.output.find("Batch size: auto -> ");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  const long long batch = std::stoll(r.output.substr(at + 20));
+  EXPECT_GT(batch, 1);
+  EXPECT_LT(batch, 8192);
+  EXPECT_NE(r.output.find(std::to_string(batch + 1) + " does not fit"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("memory budget 240.0 MiB on cpu"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Test loss"), std::string::npos) << r.output;
+}
+
 TEST(CliTrain, OneEpochWritesResults) {
   if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) {
     GTEST_SKIP() << "dataset-fashion-mnist is not installed (scripts/setup installs it)";

@@ -27,6 +27,41 @@ TEST(Keras, FitLowersTheLossOnAKnownProblem) {
   EXPECT_EQ(model.predict(x).shape(), (Shape{512, 1}));
 }
 
+// Under a CPU budget: the largest batch found by find_max_batch_size fits; twice that runs out of
+// memory, which fit handles with micro-batches by default and reports with on_out_of_memory = kThrow.
+TEST(Keras, FitUnderABudgetMicroBatchesOrThrowsAsAsked) {
+  clear_session();
+  manual_seed(0);
+  const Tensor x = randn({512, 16});
+  const Tensor y = randint(0, 4, {512});
+  Sequential model({Dense(1024, "relu"), Dense(4)});
+  model.compile({.optimizer = "sgd", .loss = "sparse_categorical_crossentropy", .metrics = {"accuracy"}});
+  model.build({16});
+  empty_cpu_cache();
+  struct Budget {
+    explicit Budget(std::size_t bytes) { set_memory_limit(Device::cpu(), bytes); }
+    ~Budget() { set_memory_limit(Device::cpu(), 0); }
+  } budget(cpu_memory_stats().allocated_bytes + (std::size_t{1} << 20));
+  const train::BatchSizeSearchResult found = model.find_max_batch_size(x, y);
+  ASSERT_GT(found.batch_size, 1);
+  ASSERT_LT(2 * found.batch_size, 512);
+  EXPECT_EQ(found.first_failing, found.batch_size + 1);
+  try {
+    model.fit(x, y, {.batch_size = 2 * found.batch_size, .verbose = train::Verbosity::kSilent,
+                     .on_out_of_memory = train::OnOutOfMemory::kThrow});
+    ADD_FAILURE() << "expected OutOfMemoryError with kThrow";
+  } catch (const OutOfMemoryError& e) {
+    ASSERT_NE(e.report(), nullptr);
+    EXPECT_EQ(e.report()->batch_size, 2 * found.batch_size);
+  }
+  EXPECT_EQ(model.optimizer()->step_count(), 0);  // the failed step applied nothing
+  const History h = model.fit(x, y, {.batch_size = 2 * found.batch_size, .verbose = train::Verbosity::kSilent});
+  EXPECT_GT(h.micro_batch_size, 0);
+  EXPECT_LE(h.micro_batch_size, found.batch_size);
+  EXPECT_EQ(model.optimizer()->step_count(), (512 + 2 * found.batch_size - 1) / (2 * found.batch_size));
+  EXPECT_TRUE(std::isfinite(h["loss"].back()));
+}
+
 /// A model that predicts 0 and never learns (learning rate 0), so every loss is mean(y²) of its
 /// samples.
 Sequential frozen_zero_model() {

@@ -3,9 +3,12 @@
 // current device, synchronisation and the caching allocator's memory. Nothing here throws when
 // CUDA is unusable except the calls that need a device, which throw BackendUnavailableError
 // with the reason.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+
+#include "ignis/core/memory_report.hpp"
 
 namespace ignis::cuda {
 
@@ -63,9 +66,12 @@ class DeviceGuard {
   int previous_;
 };
 
-/// Counters of the caching allocator of one device, in bytes (and blocks).
+/// Counters of the caching allocator of one device, in bytes (and blocks). category_bytes
+/// (indexed by MemoryCategory) add up to allocated_bytes.
 struct MemoryStats {
   std::size_t allocated_bytes = 0;       // held by live tensors
+  std::array<std::size_t, kMemoryCategoryCount> category_bytes{};
+  std::size_t limit_bytes = 0;           // the budget (ignis::memory_limit(cuda:N)); 0 = none
   std::size_t peak_allocated_bytes = 0;  // the most ever held at once
   std::size_t reserved_bytes = 0;        // obtained from cudaMalloc (allocated + cached)
   std::size_t cached_bytes = 0;          // reserved but free, kept for reuse
@@ -74,8 +80,14 @@ struct MemoryStats {
   std::int64_t cuda_mallocs = 0;         // of which went to cudaMalloc
 };
 
-/// Returns every cached, unused block to the driver (torch.cuda.empty_cache). Memory of live
-/// tensors stays allocated, and nvidia-smi also counts the CUDA context (a few hundred MiB).
+/// Returns every cached segment that holds no live block to the driver (cudaFree), on every
+/// device, and the cache of pinned host memory (torch.cuda.empty_cache). It does not free live
+/// tensors: drop the last reference to a tensor first (its block goes to the cache), then call
+/// this. Why nvidia-smi may still show memory in use afterwards: it counts the process's CUDA
+/// context (a few hundred MiB, until the process exits), cuBLAS workspaces, segments that still
+/// hold one live block next to free ones (a segment is returned whole or not at all), and every
+/// other process on the GPU. Useful to hand memory to another process or library; within ignis
+/// the cache is reused anyway, and an allocation that fails releases it before giving up.
 void empty_cache();
 MemoryStats memory_stats(int device = -1);
 /// The stats as a short human-readable table.

@@ -2,8 +2,11 @@
 // The ignis error hierarchy. Library code throws these and never exits. A message names the
 // operation in brackets, what was wrong, the values involved, and what to do, e.g.
 //   [matmul] inner dimensions differ: (32, 64) x (63, 10)
+#include <memory>
 #include <stdexcept>
 #include <string>
+
+#include "ignis/core/memory_report.hpp"
 
 namespace ignis {
 
@@ -43,10 +46,17 @@ class ValueError : public Error {
   using Error::Error;
 };
 
-/// An allocation that could not be satisfied; the message gives the figures.
+/// An allocation that could not be satisfied; the message gives the figures, and report() the
+/// same figures as numbers (null when the thrower had none).
 class OutOfMemoryError : public Error {
  public:
   using Error::Error;
+  OutOfMemoryError(const std::string& message, const MemoryReport& report)
+      : Error(message), report_(std::make_shared<const MemoryReport>(report)) {}
+  const MemoryReport* report() const noexcept { return report_.get(); }
+
+ private:
+  std::shared_ptr<const MemoryReport> report_;  // shared: copying an exception must not throw
 };
 
 /// A failed CUDA runtime/driver/library call; the message names the call and the error code.

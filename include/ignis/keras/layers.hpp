@@ -73,9 +73,13 @@ class Input : public Layer {
   explicit Input(Shape shape);
 };
 
-/// Resets Keras's global state: layer-name counters (dense, dense_1, ... start again) and the
-/// memory caches ignis keeps (the CPU block cache; the CUDA cache once the backend exists).
-/// Tensors still referenced stay alive: only cached, unused memory is released.
+/// Resets Keras's global state: layer-name counters (dense, dense_1, ... start again), and
+/// releases the memory caches ignis keeps: the CPU block cache (empty_cpu_cache) and, when CUDA
+/// is usable, every device's cached segments and the pinned host cache (cuda::empty_cache).
+/// Unlike TensorFlow it cannot free models: tensors still referenced (a Sequential you hold, its
+/// optimizer state, a History's tensors) stay alive; drop them first. Process-level tools
+/// (nvidia-smi, top) may still show memory in use afterwards: the CUDA context, cuBLAS
+/// workspaces, segments that still hold a live block, and memory the C library keeps.
 void clear_session();
 
 }  // namespace ignis::keras

@@ -14,6 +14,7 @@
 #include "ignis/keras/layers.hpp"
 #include "ignis/nn/sequential.hpp"
 #include "ignis/optim/optimizer.hpp"
+#include "ignis/train/batch_size_search.hpp"
 #include "ignis/train/fit.hpp"
 
 namespace ignis::keras {
@@ -49,6 +50,8 @@ struct FitArgs {
   std::ostream* out = nullptr;
   std::uint64_t seed = 0;  // shuffle order
   std::string resume_from; // train::FitOptions::resume_from
+  /// On out of memory: micro-batches with accumulated gradients (default), or throw.
+  train::OnOutOfMemory on_out_of_memory = train::OnOutOfMemory::kMicroBatch;
 };
 
 class Sequential {
@@ -62,6 +65,10 @@ class Sequential {
   void compile(CompileOptions options);
 
   History fit(const Tensor& x, const Tensor& y, FitArgs args = {});
+  /// The largest batch of (x, y) whose training step fits in the device's memory or budget, up
+  /// to max_batch_size (0: all of x); see train::find_max_batch_size. Builds the model and
+  /// creates the optimizer if fit() has not yet; leaves parameters and optimizer as they were.
+  train::BatchSizeSearchResult find_max_batch_size(const Tensor& x, const Tensor& y, std::int64_t max_batch_size = 0);
   /// {"loss", metrics...} over (x, y).
   Logs evaluate(const Tensor& x, const Tensor& y, std::int64_t batch_size = 32);
   Tensor predict(const Tensor& x, std::int64_t batch_size = 32);
@@ -77,6 +84,8 @@ class Sequential {
 
  private:
   void require_built(const char* op) const;
+  /// Builds the model for x and creates the optimizer, once.
+  void prepare_training(const Tensor& x);
   void require_compiled(const char* op) const;
   train::LossFn loss_fn() const;
   bool outputs_probabilities() const;

@@ -47,6 +47,12 @@ class Module {
   /// Total number of parameter elements.
   std::int64_t parameter_count() const;
 
+  /// True for a layer whose result for one sample depends on the other samples of the batch in
+  /// training mode (batch normalisation). fit() names such layers when it splits batches into
+  /// micro-batches, since they then see the micro-batch. None of ignis's layers do today
+  /// (LayerNorm normalises each sample on its own).
+  virtual bool depends_on_batch() const { return false; }
+
   /// Training mode (dropout active, batch statistics) or evaluation mode; recursive.
   void train(bool on = true);
   void eval() { train(false); }

@@ -4,9 +4,14 @@
 #include <cstddef>
 #include <utility>
 
+#include <array>
+
 #include "ignis/core/device.hpp"
+#include "ignis/core/memory_report.hpp"
 
 namespace ignis {
+
+class Allocator;
 
 /// Owning pointer to device memory plus its deleter (move-only).
 class DataPtr {
@@ -14,8 +19,9 @@ class DataPtr {
   using Deleter = void (*)(void* ptr, void* context);
 
   DataPtr() = default;
-  DataPtr(void* ptr, Device device, Deleter deleter, void* context = nullptr)
-      : ptr_(ptr), device_(device), deleter_(deleter), context_(context) {}
+  /// owner: the allocator that keeps byte counts per MemoryCategory for this block (null: none).
+  DataPtr(void* ptr, Device device, Deleter deleter, void* context = nullptr, Allocator* owner = nullptr)
+      : ptr_(ptr), device_(device), deleter_(deleter), context_(context), owner_(owner) {}
   DataPtr(DataPtr&& other) noexcept { swap(other); }
   DataPtr& operator=(DataPtr&& other) noexcept {
     DataPtr tmp(static_cast<DataPtr&&>(other));
@@ -30,19 +36,27 @@ class DataPtr {
 
   void* get() const { return ptr_; }
   Device device() const { return device_; }
+  void* context() const { return context_; }
+  /// What the block holds, as its allocator counts it (kWorkspace when it keeps no counts).
+  MemoryCategory category() const;
+  /// Moves the block's bytes to `category` in its allocator's counts (no-op without an owner).
+  void set_category(MemoryCategory category);
 
  private:
+  friend class Allocator;
   void swap(DataPtr& o) noexcept {
     std::swap(ptr_, o.ptr_);
     std::swap(device_, o.device_);
     std::swap(deleter_, o.deleter_);
     std::swap(context_, o.context_);
+    std::swap(owner_, o.owner_);
   }
 
   void* ptr_ = nullptr;
   Device device_ = Device::cpu();
   Deleter deleter_ = nullptr;
   void* context_ = nullptr;
+  Allocator* owner_ = nullptr;
 };
 
 class Allocator {
@@ -51,7 +65,22 @@ class Allocator {
   /// Returns nbytes of memory on this allocator's device (a null pointer for 0 bytes);
   /// throws OutOfMemoryError when it cannot.
   virtual DataPtr allocate(std::size_t nbytes) = 0;
+
+  /// The category `ptr` (one of this allocator's blocks) is counted under.
+  virtual MemoryCategory category_of(const DataPtr& ptr) { (void)ptr; return MemoryCategory::kWorkspace; }
+  /// Recounts `ptr` under `category`; an allocator may keep the category in the DataPtr's context.
+  virtual void set_category(DataPtr& ptr, MemoryCategory category) { (void)ptr, (void)category; }
+
+ protected:
+  static void set_context(DataPtr& ptr, void* context) { ptr.context_ = context; }
 };
+
+inline MemoryCategory DataPtr::category() const {
+  return owner_ != nullptr ? owner_->category_of(*this) : MemoryCategory::kWorkspace;
+}
+inline void DataPtr::set_category(MemoryCategory category) {
+  if (owner_ != nullptr && ptr_ != nullptr) owner_->set_category(*this, category);
+}
 
 /// Alignment of every CPU block, in bytes.
 inline constexpr std::size_t kCpuAlignment = 64;
@@ -66,9 +95,13 @@ Allocator& cpu_allocator();
 
 inline constexpr std::size_t kCpuCacheMinBytes = std::size_t{1} << 20;
 
-/// Counters of the CPU allocator, in bytes or blocks.
+/// Counters of the CPU allocator, in bytes or blocks. category_bytes (indexed by MemoryCategory)
+/// add up to allocated_bytes.
 struct CpuMemoryStats {
   std::size_t allocated_bytes = 0;  // held by live tensors (block capacities)
+  std::array<std::size_t, kMemoryCategoryCount> category_bytes{};
+  std::size_t limit_bytes = 0;      // the budget (memory_limit(cpu)); 0 = none
+  std::size_t largest_free_block = 0;  // the biggest cached block
   std::size_t peak_allocated_bytes = 0;
   std::size_t cached_bytes = 0;     // freed blocks kept for reuse
   std::size_t cached_blocks = 0;
@@ -79,5 +112,9 @@ struct CpuMemoryStats {
 CpuMemoryStats cpu_memory_stats();
 /// Returns every cached block to the system.
 void empty_cpu_cache();
+/// Restarts peak_allocated_bytes from the bytes allocated now (torch's reset_peak_memory_stats).
+void reset_cpu_peak_memory();
+/// The figures an OutOfMemoryError of the CPU allocator would report now (requested_bytes 0).
+MemoryReport cpu_memory_report();
 
 }  // namespace ignis

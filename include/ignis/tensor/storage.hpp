@@ -13,6 +13,9 @@ class Storage {
   void* data() const { return data_.get(); }
   std::size_t nbytes() const { return nbytes_; }
   Device device() const { return data_.device(); }
+  /// What the allocator counts this block as (see MemoryCategory).
+  MemoryCategory memory_category() const { return data_.category(); }
+  void set_memory_category(MemoryCategory category) { data_.set_category(category); }
 
  private:
   DataPtr data_;

@@ -2,6 +2,15 @@
 // The training loop behind Keras-style fit(), usable directly with any Module, loss, optimizer
 // and DataLoader. Epoch logs are sample-weighted means over the epoch ("loss", each metric,
 // then "val_" forms when validation data is given, then "lr").
+//
+// Out of memory: by default a step that runs out of memory is retried in micro-batches with
+// accumulated gradients (OnOutOfMemory). The loss must be a mean over the batch's samples (all of
+// ignis's losses are, with their default reduction) for the step to equal the whole batch's;
+// layers that look across the batch (Module::depends_on_batch, e.g. a batch normalisation) then
+// see micro-batches instead, which fit() names when it starts splitting. Random layers (dropout)
+// draw their masks per micro-batch, in order, from the same generator; each draw starts on a
+// whole Philox block (4 float32 values), so the masks equal the unsplit batch's only when each
+// micro-batch's element count at the layer is a multiple of 4 (else: same distribution).
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -24,6 +33,16 @@ using LossFn = std::function<Tensor(const Tensor& output, const Tensor& target)>
 /// kAuto: a live bar on a terminal, one line per epoch otherwise (Keras's verbose 1 / 2).
 enum class Verbosity { kAuto, kSilent, kProgressBar, kOneLinePerEpoch };
 
+/// What fit() does when a training step runs out of memory (OutOfMemoryError).
+enum class OnOutOfMemory {
+  /// Release the allocators' caches, split the batch into micro-batches of half the size
+  /// (halving again while it still fails, down to 1 sample), accumulate their gradients and
+  /// retry the same step: the optimizer sees the same batch, no data is skipped or repeated,
+  /// and the micro-batch size is kept for the rest of the run (said once in the progress output).
+  kMicroBatch,
+  kThrow,  // let the error propagate
+};
+
 struct FitOptions {
   std::int64_t epochs = 1;
   std::int64_t initial_epoch = 0;  // resume numbering (epochs counts from 0, not from here)
@@ -40,6 +59,10 @@ struct FitOptions {
   /// checkpoint and training continues with the epoch after it, reproducing the uninterrupted
   /// run bit for bit on the CPU. Callbacks' own state (EarlyStopping's patience) is not restored.
   std::string resume_from;
+  OnOutOfMemory on_out_of_memory = OnOutOfMemory::kMicroBatch;
+  /// Run every step in micro-batches of at most this many samples from the start (0: whole
+  /// batches until memory runs out).
+  std::int64_t micro_batch_size = 0;
 };
 
 /// Where fit() continues after restoring a checkpoint.
@@ -67,6 +90,7 @@ class History {
   std::string stop_reason;  // why training ended early (empty when it ran all epochs)
   double seconds = 0;       // wall time of fit()
   std::int64_t samples = 0; // training samples processed
+  std::int64_t micro_batch_size = 0;  // the micro-batch size fit() ended with (0: whole batches)
 
  private:
   std::vector<std::pair<std::string, std::vector<double>>> values_;

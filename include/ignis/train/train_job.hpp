@@ -14,10 +14,15 @@
 
 namespace ignis::train {
 
+inline constexpr std::int64_t kAutoBatchSize = 0;
+
 struct TrainJobOptions {
   std::string model = "mlp";       // "mlp" (784-256-128-10, ReLU); "cnn" arrives with convolutions
   std::int64_t epochs = 10;
+  /// Samples per step; kAutoBatchSize: the largest batch up to max_auto_batch_size whose step
+  /// fits in the device's memory or budget (train::find_max_batch_size, before training).
   std::int64_t batch_size = 64;
+  std::int64_t max_auto_batch_size = 8192;
   double lr = 1e-3;
   std::string optimizer = "adam";  // sgd, adam, adamw, rmsprop
   std::string device = "auto";     // auto (CUDA when usable, else the CPU), cpu, cuda, cuda:N
@@ -43,6 +48,8 @@ DeviceChoice choose_device(const std::string& spec);
 
 struct TrainJobResult {
   Device device = Device::cpu();
+  std::int64_t batch_size = 0;        // the batch trained with (found by the search with "auto")
+  std::int64_t micro_batch_size = 0;  // fit()'s micro-batches after running out of memory (0: none)
   History history;
   double test_loss = 0, test_accuracy = 0;
   std::array<double, 10> class_accuracy{};

@@ -6,6 +6,7 @@
 
 #include "cuda_check.hpp"
 #include "ignis/core/error.hpp"
+#include "ignis/tensor/memory.hpp"
 
 namespace ignis::backend::cuda_detail {
 
@@ -16,22 +17,22 @@ constexpr std::size_t kSmallSegment = std::size_t{2} << 20;   // its segments
 constexpr std::size_t kSegmentRound = std::size_t{2} << 20;   // large segments: 2 MiB multiples
 constexpr std::size_t kMinLargeSplit = std::size_t{1} << 20;  // split large blocks leaving ≥ 1 MiB
 
-double mib(std::size_t b) { return static_cast<double>(b) / (1024.0 * 1024.0); }
 }  // namespace
 
 DataPtr DeviceAllocator::allocate(std::size_t nbytes) {
   if (nbytes == 0) return DataPtr(nullptr, Device::cuda(device_), nullptr);
   const std::size_t size = (nbytes + kRound - 1) / kRound * kRound;
   const bool small_pool = size <= kSmallRequest;
+  const MemoryCategory category = current_memory_category();
   std::lock_guard lock(mutex_);
   Pool& pool = small_pool ? small_ : large_;
   Block* block = find_free(pool, size);
   if (block == nullptr) {
     const std::size_t segment = small_pool ? kSmallSegment : (size + kSegmentRound - 1) / kSegmentRound * kSegmentRound;
-    block = new_segment(segment, small_pool);
+    block = new_segment_within_budget(segment, small_pool);
     if (block == nullptr) {
       release_free_segments();
-      block = new_segment(segment, small_pool);
+      block = new_segment_within_budget(segment, small_pool);
     }
     if (block == nullptr) out_of_memory(nbytes);
   } else {
@@ -47,11 +48,29 @@ DataPtr DeviceAllocator::allocate(std::size_t nbytes) {
     pool.insert(tail);
   }
   block->allocated = true;
+  block->category = category;
   live_[block->ptr] = block;
   stats_.allocated_bytes += block->size;
+  stats_.category_bytes[static_cast<std::size_t>(category)] += block->size;
   stats_.peak_allocated_bytes = std::max(stats_.peak_allocated_bytes, stats_.allocated_bytes);
   ++stats_.allocations;
-  return DataPtr(block->ptr, Device::cuda(device_), &DeviceAllocator::release, this);
+  return DataPtr(block->ptr, Device::cuda(device_), &DeviceAllocator::release, this, this);
+}
+
+MemoryCategory DeviceAllocator::category_of(const DataPtr& ptr) {
+  std::lock_guard lock(mutex_);
+  auto it = live_.find(ptr.get());
+  return it == live_.end() ? MemoryCategory::kWorkspace : it->second->category;
+}
+
+void DeviceAllocator::set_category(DataPtr& ptr, MemoryCategory category) {
+  std::lock_guard lock(mutex_);
+  auto it = live_.find(ptr.get());
+  if (it == live_.end()) return;
+  Block* block = it->second;
+  stats_.category_bytes[static_cast<std::size_t>(block->category)] -= block->size;
+  stats_.category_bytes[static_cast<std::size_t>(category)] += block->size;
+  block->category = category;
 }
 
 void DeviceAllocator::release(void* ptr, void* context) { static_cast<DeviceAllocator*>(context)->free_block(ptr); }
@@ -63,7 +82,9 @@ void DeviceAllocator::free_block(void* ptr) {
   Block* block = it->second;
   live_.erase(it);
   stats_.allocated_bytes -= block->size;
+  stats_.category_bytes[static_cast<std::size_t>(block->category)] -= block->size;
   block->allocated = false;
+  block->category = MemoryCategory::kWorkspace;
   Pool& pool = block->small_pool ? small_ : large_;
   // Merge with free neighbours of the same segment.
   if (Block* next = block->next; next && !next->allocated) {
@@ -107,6 +128,12 @@ DeviceAllocator::Block* DeviceAllocator::new_segment(std::size_t size, bool smal
   return new Block{ptr, size, false, small_pool, nullptr, nullptr};
 }
 
+DeviceAllocator::Block* DeviceAllocator::new_segment_within_budget(std::size_t size, bool small_pool) {
+  const std::size_t budget = memory_limit(Device::cuda(device_));
+  if (budget > 0 && stats_.reserved_bytes + size > budget) return nullptr;
+  return new_segment(size, small_pool);
+}
+
 std::size_t DeviceAllocator::release_free_segments() {
   std::size_t released = 0;
   for (Pool* pool : {&small_, &large_}) {
@@ -135,6 +162,7 @@ cuda::MemoryStats DeviceAllocator::stats() {
   std::lock_guard lock(mutex_);
   cuda::MemoryStats s = stats_;
   s.cached_bytes = s.reserved_bytes - s.allocated_bytes;
+  s.limit_bytes = memory_limit(Device::cuda(device_));
   s.largest_free_block = 0;
   if (!small_.empty()) s.largest_free_block = (*small_.rbegin())->size;
   if (!large_.empty()) s.largest_free_block = std::max(s.largest_free_block, (*large_.rbegin())->size);
@@ -148,13 +176,23 @@ void DeviceAllocator::out_of_memory(std::size_t requested) {
   cudaSetDevice(device_);
   cudaMemGetInfo(&free_bytes, &total_bytes);
   cudaSetDevice(previous);
-  const std::size_t cached = stats_.reserved_bytes - stats_.allocated_bytes;
-  throw OutOfMemoryError(fmt::format(
-      "[cuda] out of memory on cuda:{}: tried to allocate {:.1f} MiB; the device has {:.1f} MiB free of {:.1f} MiB; "
-      "ignis holds {:.1f} MiB in live tensors and {:.1f} MiB cached (already released and retried). Try a smaller "
-      "batch size, free tensors you no longer need, or call ignis::cuda::empty_cache(); other processes on the GPU "
-      "(nvidia-smi) also take memory",
-      device_, mib(requested), mib(free_bytes), mib(total_bytes), mib(stats_.allocated_bytes), mib(cached)));
+  MemoryReport r;
+  r.device = Device::cuda(device_);
+  r.requested_bytes = requested;
+  r.limit_bytes = memory_limit(r.device);
+  r.total_bytes = total_bytes;
+  r.free_bytes = free_bytes;
+  r.allocated_bytes = stats_.allocated_bytes;
+  r.cached_bytes = stats_.reserved_bytes - stats_.allocated_bytes;
+  if (!small_.empty()) r.largest_free_block = (*small_.rbegin())->size;
+  if (!large_.empty()) r.largest_free_block = std::max(r.largest_free_block, (*large_.rbegin())->size);
+  r.category_bytes = stats_.category_bytes;
+  r.batch_size = current_batch_size_hint();
+  // "batch size" and "empty_cache" stay in the text: users search for them.
+  throw OutOfMemoryError(describe_out_of_memory(r, "cuda") +
+                             "\n  Also: a smaller batch size, or ignis::cuda::empty_cache() to hand cached memory "
+                             "to other processes",
+                         r);
 }
 
 }  // namespace ignis::backend::cuda_detail

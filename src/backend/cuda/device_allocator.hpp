@@ -5,7 +5,9 @@
 // calls cudaMalloc/cudaFree. Requests up to 1 MiB share 2 MiB segments (the small pool); larger
 // ones get segments of their own size rounded to 2 MiB (the large pool), split when a cached
 // block is much larger than asked. On failure the cache is released and the allocation retried
-// before OutOfMemoryError reports the figures. Thread-safe; all work runs on one stream per
+// before OutOfMemoryError reports the figures. A memory budget (ignis::set_memory_limit) bounds
+// the reserved bytes (live + cached) the same way: a segment that would exceed it releases the
+// cache first, then fails with the report. Thread-safe; all work runs on one stream per
 // device, so a freed block can be reused at once.
 #include <cstddef>
 #include <mutex>
@@ -21,6 +23,8 @@ class DeviceAllocator final : public Allocator {
  public:
   explicit DeviceAllocator(int device) : device_(device) {}
   DataPtr allocate(std::size_t nbytes) override;
+  MemoryCategory category_of(const DataPtr& ptr) override;
+  void set_category(DataPtr& ptr, MemoryCategory category) override;
   cuda::MemoryStats stats();
   /// Returns every segment that holds no live block to the driver.
   void empty_cache();
@@ -33,6 +37,7 @@ class DeviceAllocator final : public Allocator {
     bool small_pool = false;
     Block* prev = nullptr;  // neighbours within the same cudaMalloc segment
     Block* next = nullptr;
+    MemoryCategory category = MemoryCategory::kWorkspace;  // of a live block
   };
   struct BySize {
     bool operator()(const Block* a, const Block* b) const {
@@ -46,6 +51,8 @@ class DeviceAllocator final : public Allocator {
   Block* find_free(Pool& pool, std::size_t size);
   Block* new_segment(std::size_t size, bool small_pool);
   std::size_t release_free_segments();
+  /// A segment within the budget and the device's memory, or null.
+  Block* new_segment_within_budget(std::size_t size, bool small_pool);
   [[noreturn]] void out_of_memory(std::size_t requested);
 
   int device_;
