@@ -13,7 +13,7 @@
 namespace ignis::train {
 
 struct TrainJobOptions {
-  std::string model = "mlp";       // "mlp" (784-256-128-10, ReLU); "cnn" arrives with convolutions
+  std::string model = "mlp";       // "mlp" (784-256-128-10, ReLU) or "cnn" (2 conv + pool blocks, 2 dense)
   std::int64_t epochs = 10;
   std::int64_t batch_size = 64;
   double lr = 1e-3;

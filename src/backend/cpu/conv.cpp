@@ -1,8 +1,11 @@
 // 2-D convolution on the CPU. float32 runs oneDNN's convolution primitives (forward, backward
 // data, backward weights) on plain NCHW/OIHW memory; primitive descriptors and primitives are
 // cached by shape and parameters, because creating them (implementation dispatch, JIT) costs far
-// more than a small convolution. Scratchpads are user-managed (allocated per call from the CPU
-// allocator) so that cached primitives may run from several threads at once. float64 (what
+// more than a small convolution. Primitives are created with format_tag::any so that oneDNN picks
+// its blocked JIT kernels (plain NCHW memory selects the much slower gemm-based ones: W4 in
+// docs/benchmarks.md); tensors are reordered in and out around each call. Scratchpads and
+// reorder buffers are allocated per call from the CPU allocator (its cache makes that cheap), so
+// cached primitives may run from several threads at once. float64 (what
 // gradcheck needs; oneDNN has no f64 convolution) runs direct loops.
 #include <oneapi/dnnl/dnnl.hpp>
 
@@ -39,7 +42,8 @@ dnnl::engine& engine() {
   return e;
 }
 
-/// The three primitives of one convolution shape; backward ones are made on first use.
+/// The three primitives of one convolution shape with their descriptors; backward ones are made
+/// on first use.
 struct ConvEntry {
   dnnl::convolution_forward::primitive_desc fwd_pd;
   dnnl::convolution_forward fwd;
@@ -49,21 +53,29 @@ struct ConvEntry {
   std::optional<dnnl::convolution_backward_weights> bwd_weights;
 };
 
-/// Memory descriptors of one convolution in plain layouts.
+/// Memory descriptors of one convolution: `plain` as ignis stores tensors (NCHW, OIHW/GOIHW),
+/// `any` for creating primitives, so oneDNN picks its fastest (blocked) layouts; run_onednn
+/// reorders between the two.
 struct ConvDescs {
   memory::desc src, weights, bias, dst;
+  memory::desc src_any, weights_any, dst_any;
   DnnlDims strides, dilates, pad_l, pad_r;
 };
 
 ConvDescs describe(const ConvKey& k) {
   const auto f32 = memory::data_type::f32;
+  const auto any = memory::format_tag::any;
   const std::int64_t n = k[0], c = k[1], h = k[2], w = k[3], o = k[4], kh = k[5], kw = k[6], g = k[17];
+  const DnnlDims src_dims{n, c, h, w}, dst_dims{n, o, k[7], k[8]};
+  const DnnlDims w_dims = g == 1 ? DnnlDims{o, c, kh, kw} : DnnlDims{g, o / g, c / g, kh, kw};
   ConvDescs d;
-  d.src = memory::desc({n, c, h, w}, f32, memory::format_tag::nchw);
-  d.weights = g == 1 ? memory::desc({o, c, kh, kw}, f32, memory::format_tag::oihw)
-                     : memory::desc({g, o / g, c / g, kh, kw}, f32, memory::format_tag::goihw);
+  d.src = memory::desc(src_dims, f32, memory::format_tag::nchw);
+  d.weights = memory::desc(w_dims, f32, g == 1 ? memory::format_tag::oihw : memory::format_tag::goihw);
+  d.dst = memory::desc(dst_dims, f32, memory::format_tag::nchw);
+  d.src_any = memory::desc(src_dims, f32, any);
+  d.weights_any = memory::desc(w_dims, f32, any);
+  d.dst_any = memory::desc(dst_dims, f32, any);
   if (k[18] != 0) d.bias = memory::desc({o}, f32, memory::format_tag::x);
-  d.dst = memory::desc({n, o, k[7], k[8]}, f32, memory::format_tag::nchw);
   d.strides = {k[9], k[10]};
   d.pad_l = {k[11], k[12]};
   d.pad_r = {k[13], k[14]};
@@ -81,39 +93,40 @@ class ConvCache {
  public:
   enum class Pass { kForward, kBackwardData, kBackwardWeights };
 
-  /// The primitive for `pass` and its scratchpad descriptor; creates and caches on a miss.
-  std::pair<dnnl::primitive, memory::desc> get(const ConvKey& key, Pass pass) {
+  /// The primitive for `pass` and its descriptor; creates and caches on a miss.
+  std::pair<dnnl::primitive, dnnl::primitive_desc> get(const ConvKey& key, Pass pass) {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(key);
     const ConvDescs d = describe(key);
     if (it == entries_.end()) {
       const dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_training,
-                                                 dnnl::algorithm::convolution_direct, d.src, d.weights, d.bias,
-                                                 d.dst, d.strides, d.dilates, d.pad_l, d.pad_r);
+                                                 dnnl::algorithm::convolution_direct, d.src_any, d.weights_any,
+                                                 d.bias, d.dst_any, d.strides, d.dilates, d.pad_l, d.pad_r);
       dnnl::convolution_forward::primitive_desc pd(desc, user_scratchpad(), engine());
       it = entries_.emplace(key, ConvEntry{pd, dnnl::convolution_forward(pd), {}, {}, {}, {}}).first;
     }
     ConvEntry& e = it->second;
     switch (pass) {
       case Pass::kForward:
-        return {e.fwd, e.fwd_pd.scratchpad_desc()};
+        return {e.fwd, e.fwd_pd};
       case Pass::kBackwardData:
         if (!e.bwd_data) {
-          const dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, d.src, d.weights,
-                                                           d.dst, d.strides, d.dilates, d.pad_l, d.pad_r);
+          const dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, d.src_any,
+                                                           d.weights_any, d.dst_any, d.strides, d.dilates, d.pad_l,
+                                                           d.pad_r);
           e.bwd_data_pd.emplace(desc, user_scratchpad(), engine(), e.fwd_pd);
           e.bwd_data.emplace(*e.bwd_data_pd);
         }
-        return {*e.bwd_data, e.bwd_data_pd->scratchpad_desc()};
+        return {*e.bwd_data, *e.bwd_data_pd};
       case Pass::kBackwardWeights:
         if (!e.bwd_weights) {
-          const dnnl::convolution_backward_weights::desc desc(dnnl::algorithm::convolution_direct, d.src,
-                                                              d.weights, d.dst, d.strides, d.dilates, d.pad_l,
-                                                              d.pad_r);
+          const dnnl::convolution_backward_weights::desc desc(dnnl::algorithm::convolution_direct, d.src_any,
+                                                              d.weights_any, d.dst_any, d.strides, d.dilates,
+                                                              d.pad_l, d.pad_r);
           e.bwd_weights_pd.emplace(desc, user_scratchpad(), engine(), e.fwd_pd);
           e.bwd_weights.emplace(*e.bwd_weights_pd);
         }
-        return {*e.bwd_weights, e.bwd_weights_pd->scratchpad_desc()};
+        return {*e.bwd_weights, *e.bwd_weights_pd};
     }
     detail::fail<Error>("[conv2d] unknown convolution pass");
   }
@@ -135,21 +148,47 @@ ConvCache& conv_cache() {
   return cache;
 }
 
-/// Runs one cached oneDNN pass; `args` maps DNNL_ARG_* to the tensors' data.
-void run_onednn(CpuBackend& cpu, const ConvKey& key, ConvCache::Pass pass,
-                const std::vector<std::pair<int, std::pair<memory::desc, void*>>>& args) {
+/// One tensor argument of a pass: its DNNL_ARG_*, its plain layout and data, and whether the
+/// pass writes it.
+struct ConvArg {
+  int id;
+  memory::desc plain;
+  void* data;
+  bool output = false;
+};
+
+/// Runs one cached oneDNN pass. Arguments whose plain layout differs from the one the primitive
+/// chose go through scratch buffers: inputs reordered in before, outputs reordered out after.
+void run_onednn(CpuBackend& cpu, const ConvKey& key, ConvCache::Pass pass, const std::vector<ConvArg>& args) {
   try {
-    auto [prim, scratch_desc] = conv_cache().get(key, pass);
-    std::unordered_map<int, memory> mems;
-    for (const auto& [arg, md_ptr] : args) mems.emplace(arg, memory(md_ptr.first, engine(), md_ptr.second));
-    Tensor scratch;
-    const auto scratch_bytes = static_cast<std::int64_t>(scratch_desc.get_size());
-    if (scratch_bytes > 0) {
-      scratch = new_contiguous(cpu, {scratch_bytes}, DType::kUInt8, Device::cpu());
-      mems.emplace(DNNL_ARG_SCRATCHPAD, memory(scratch_desc, engine(), scratch.data_ptr()));
-    }
+    auto [prim, pd] = conv_cache().get(key, pass);
     dnnl::stream stream(engine());
+    std::unordered_map<int, memory> mems;
+    std::vector<std::pair<memory, memory>> write_back;  // (primitive's layout, plain)
+    std::vector<Tensor> scratch;
+    auto buffer = [&](const memory::desc& md) {
+      scratch.push_back(new_contiguous(cpu, {static_cast<std::int64_t>(md.get_size())}, DType::kUInt8, Device::cpu()));
+      return memory(md, engine(), scratch.back().data_ptr());
+    };
+    for (const ConvArg& arg : args) {
+      memory plain(arg.plain, engine(), arg.data);
+      const memory::desc chosen = pd.query_md(dnnl::query::exec_arg_md, arg.id);
+      if (chosen == arg.plain) {
+        mems.emplace(arg.id, plain);
+        continue;
+      }
+      memory inner = buffer(chosen);
+      if (arg.output) {
+        write_back.emplace_back(inner, plain);
+      } else {
+        dnnl::reorder(plain, inner).execute(stream, plain, inner);
+      }
+      mems.emplace(arg.id, inner);
+    }
+    const memory::desc scratch_desc = pd.scratchpad_desc();
+    if (scratch_desc.get_size() > 0) mems.emplace(DNNL_ARG_SCRATCHPAD, buffer(scratch_desc));
     prim.execute(stream, mems);
+    for (auto& [inner, plain] : write_back) dnnl::reorder(inner, plain).execute(stream, inner, plain);
     stream.wait();
   } catch (const dnnl::error& e) {
     detail::fail<Error>("[conv2d] oneDNN failed (status {}): {}; input (N, C, H, W) = ({}, {}, {}, {}), weight "
@@ -257,11 +296,10 @@ void CpuBackend::conv2d(const Conv2dParams& params, const Tensor& x, const Tenso
   if (x.dtype() == DType::kFloat32) {
     const ConvKey key = make_key(params, x, weight, out, bias.defined());
     const ConvDescs d = describe(key);
-    std::vector<std::pair<int, std::pair<memory::desc, void*>>> args = {
-        {DNNL_ARG_SRC, {d.src, x.data_ptr()}},
-        {DNNL_ARG_WEIGHTS, {d.weights, weight.data_ptr()}},
-        {DNNL_ARG_DST, {d.dst, out.data_ptr()}}};
-    if (bias.defined()) args.push_back({DNNL_ARG_BIAS, {d.bias, bias.data_ptr()}});
+    std::vector<ConvArg> args = {{DNNL_ARG_SRC, d.src, x.data_ptr()},
+                                 {DNNL_ARG_WEIGHTS, d.weights, weight.data_ptr()},
+                                 {DNNL_ARG_DST, d.dst, out.data_ptr(), true}};
+    if (bias.defined()) args.push_back({DNNL_ARG_BIAS, d.bias, bias.data_ptr()});
     run_onednn(*this, key, ConvCache::Pass::kForward, args);
     return;
   }
@@ -284,9 +322,9 @@ void CpuBackend::conv2d_backward_input(const Conv2dParams& params, const Tensor&
     const ConvKey key = make_key(params, grad_x, weight, grad_out, false);
     const ConvDescs d = describe(key);
     run_onednn(*this, key, ConvCache::Pass::kBackwardData,
-               {{DNNL_ARG_DIFF_DST, {d.dst, grad_out.data_ptr()}},
-                {DNNL_ARG_WEIGHTS, {d.weights, weight.data_ptr()}},
-                {DNNL_ARG_DIFF_SRC, {d.src, grad_x.data_ptr()}}});
+               {{DNNL_ARG_DIFF_DST, d.dst, grad_out.data_ptr()},
+                {DNNL_ARG_WEIGHTS, d.weights, weight.data_ptr()},
+                {DNNL_ARG_DIFF_SRC, d.src, grad_x.data_ptr(), true}});
     return;
   }
   with_direct(grad_x.dtype(), [&](auto tag) {
@@ -307,9 +345,9 @@ void CpuBackend::conv2d_backward_weight(const Conv2dParams& params, const Tensor
     const ConvKey key = make_key(params, x, grad_weight, grad_out, false);
     const ConvDescs d = describe(key);
     run_onednn(*this, key, ConvCache::Pass::kBackwardWeights,
-               {{DNNL_ARG_SRC, {d.src, x.data_ptr()}},
-                {DNNL_ARG_DIFF_DST, {d.dst, grad_out.data_ptr()}},
-                {DNNL_ARG_DIFF_WEIGHTS, {d.weights, grad_weight.data_ptr()}}});
+               {{DNNL_ARG_SRC, d.src, x.data_ptr()},
+                {DNNL_ARG_DIFF_DST, d.dst, grad_out.data_ptr()},
+                {DNNL_ARG_DIFF_WEIGHTS, d.weights, grad_weight.data_ptr(), true}});
     return;
   }
   with_direct(x.dtype(), [&](auto tag) {
