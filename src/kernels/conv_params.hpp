@@ -63,4 +63,41 @@ IGNIS_HOST_DEVICE inline AvgWindow adaptive_window(std::int64_t o, std::int64_t 
   return {begin, end, end - begin};
 }
 
+/// The averaging window of output (y, x) of an H x W plane pooled to OH x OW (kAvg or
+/// kAdaptiveAvg); the divisor is the product of the two.
+struct AvgWindow2d {
+  AvgWindow rows, cols;
+};
+
+IGNIS_HOST_DEVICE inline AvgWindow2d avg_window_2d(PoolOp op, const Pool2dParams& p, std::int64_t h, std::int64_t w,
+                                                   std::int64_t oh, std::int64_t ow, std::int64_t y, std::int64_t x) {
+  if (op == PoolOp::kAdaptiveAvg) return {adaptive_window(y, h, oh), adaptive_window(x, w, ow)};
+  return {avg_window(y, h, p.kernel[0], p.stride[0], p.padding[0], p.count_include_pad),
+          avg_window(x, w, p.kernel[1], p.stride[1], p.padding[1], p.count_include_pad)};
+}
+
+/// Max pooling of output (y, x) over an H x W plane: writes the maximum to *best and returns its
+/// flat position iy * W + ix (the first one on ties; a NaN wins over numbers), or -1 when no tap
+/// of the window lies inside the plane.
+template <class T>
+IGNIS_HOST_DEVICE inline std::int64_t max_pool_at(const T* plane, std::int64_t h, std::int64_t w, const Pool2dParams& p,
+                                                  std::int64_t y, std::int64_t x, T* best) {
+  std::int64_t best_index = -1;
+  for (std::int64_t i = 0; i < p.kernel[0]; ++i) {
+    const std::int64_t iy = y * p.stride[0] - p.padding[0] + i * p.dilation[0];
+    if (iy < 0 || iy >= h) continue;
+    for (std::int64_t j = 0; j < p.kernel[1]; ++j) {
+      const std::int64_t ix = x * p.stride[1] - p.padding[1] + j * p.dilation[1];
+      if (ix < 0 || ix >= w) continue;
+      const T v = plane[iy * w + ix];
+      const bool v_nan = v != v, best_nan = best_index >= 0 && *best != *best;
+      if (best_index < 0 || (!best_nan && (v > *best || v_nan))) {
+        *best = v;
+        best_index = iy * w + ix;
+      }
+    }
+  }
+  return best_index;
+}
+
 }  // namespace ignis::kernels

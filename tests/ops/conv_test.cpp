@@ -129,8 +129,8 @@ TEST(Conv2d, BadArgumentsAreTypedErrorsThatNameTheProblem) {
 
 class ConvDevice : public DeviceTest {};
 
-// On CUDA a BackendUnavailableError (no cuDNN, or pooling, which has no CUDA kernels yet) skips
-// the case visibly with its message.
+// On CUDA a BackendUnavailableError (no cuDNN, or a padding cuDNN cannot do) skips the case
+// visibly with its message.
 TEST_P(ConvDevice, ConvolutionAndItsGradientsAgreeWithTheCpu) {
   for (const DType dtype : {kFloat32, kFloat64}) {
     const Tensor x = random_tensor({2, 4, 9, 8}, dtype, Layout::kContiguous, -1, 1, 20);

@@ -1,6 +1,6 @@
 // 2-D max, average and adaptive average pooling on the CPU: one loop per (sample, channel)
-// plane, planes split across threads. Window arithmetic comes from kernels/conv_params.hpp,
-// shared with the other backends. Pooling is memory-bound and its windows small, so plain loops
+// plane, planes split across threads. The window math (max_pool_at, avg_window_2d) is
+// kernels/conv_params.hpp's, shared with the CUDA kernels. Pooling is memory-bound and its windows small, so plain loops
 // run at memory speed; oneDNN's pooling primitive would add a workspace format of its own for
 // the max indices that the autograd layer cannot keep as a tensor.
 #include <cmath>
@@ -14,9 +14,7 @@ namespace ignis::backend {
 
 namespace {
 
-using kernels::adaptive_window;
-using kernels::avg_window;
-using kernels::AvgWindow;
+using kernels::AvgWindow2d;
 
 struct PlaneShape {
   std::int64_t planes, h, w, oh, ow;
@@ -26,15 +24,8 @@ PlaneShape plane_shape(const Tensor& x_like, const Tensor& out_like) {
   return {x_like.size(0) * x_like.size(1), x_like.size(2), x_like.size(3), out_like.size(2), out_like.size(3)};
 }
 
-/// The averaging window of output (y, x) of one plane.
-struct AvgWindow2d {
-  AvgWindow rows, cols;
-};
-
 AvgWindow2d window_2d(PoolOp op, const Pool2dParams& p, const PlaneShape& s, std::int64_t y, std::int64_t x) {
-  if (op == PoolOp::kAdaptiveAvg) return {adaptive_window(y, s.h, s.oh), adaptive_window(x, s.w, s.ow)};
-  return {avg_window(y, s.h, p.kernel[0], p.stride[0], p.padding[0], p.count_include_pad),
-          avg_window(x, s.w, p.kernel[1], p.stride[1], p.padding[1], p.count_include_pad)};
+  return kernels::avg_window_2d(op, p, s.h, s.w, s.oh, s.ow, y, x);
 }
 
 template <class T>
@@ -44,24 +35,10 @@ void max_forward(const Pool2dParams& p, const PlaneShape& s, const T* in, T* out
       const T* src = in + plane * s.h * s.w;
       for (std::int64_t y = 0; y < s.oh; ++y) {
         for (std::int64_t x = 0; x < s.ow; ++x) {
-          T best = -std::numeric_limits<T>::infinity();
-          std::int64_t best_index = -1;
-          for (std::int64_t i = 0; i < p.kernel[0]; ++i) {
-            const std::int64_t iy = y * p.stride[0] - p.padding[0] + i * p.dilation[0];
-            if (iy < 0 || iy >= s.h) continue;
-            for (std::int64_t j = 0; j < p.kernel[1]; ++j) {
-              const std::int64_t ix = x * p.stride[1] - p.padding[1] + j * p.dilation[1];
-              if (ix < 0 || ix >= s.w) continue;
-              const T v = src[iy * s.w + ix];
-              if (best_index < 0 || v > best || (std::isnan(v) && !std::isnan(best))) {
-                best = v;
-                best_index = iy * s.w + ix;
-              }
-            }
-          }
           const std::int64_t o = (plane * s.oh + y) * s.ow + x;
+          T best = -std::numeric_limits<T>::infinity();
+          indices[o] = kernels::max_pool_at(src, s.h, s.w, p, y, x, &best);
           out[o] = best;
-          indices[o] = best_index;
         }
       }
     }
