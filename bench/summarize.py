@@ -18,6 +18,7 @@ import sys
 W1_GOAL = 10.0      # ignis steps/s ≥ 10 × PyTorch eager's
 W2_GOAL = 5.0       # ignis samples/s ≥ 5 × PyTorch eager's
 W3_GOAL = 1.5       # ignis samples/s ≥ 1.5 × PyTorch eager's
+W4_GOAL = 1.0       # ignis samples/s ≥ 1 × PyTorch eager's (the CNN)
 W3_GEMM_GOAL = 0.60 # the W3 step's model FLOP rate ≥ 60% of the SGEMM 1024³ rate of the same run
 W5_GOAL = 1.5       # PyTorch's seconds per epoch ≥ 1.5 × ignis's ...
 W5_ACC_TOL = 0.01   # ... at equal test accuracy: ignis's at most 1 point below the peer's
@@ -88,7 +89,9 @@ def per_step(row):
 # W1-W3: (id, description, metric unit, goal).
 TRAIN_STEPS = (("W1", "W1 step: Linear(10, 2), MSE, SGD, batch 100", "steps/s", W1_GOAL),
                ("W2", "W2 step: 8→64→ReLU→1, MSE, Adam, batch 32", "samples/s", W2_GOAL),
-               ("W3", "W3 step: MLP 784→512→512→10, cross-entropy, Adam, batch 128", "samples/s", W3_GOAL))
+               ("W3", "W3 step: MLP 784→512→512→10, cross-entropy, Adam, batch 128", "samples/s", W3_GOAL),
+               ("W4", "W4 step: CNN conv32-conv64-pool-fc128-fc10, cross-entropy, Adam, batch 64", "samples/s",
+                W4_GOAL))
 PHASES = ("zero_grad_us", "forward_us", "loss_us", "backward_us", "step_us")
 
 

@@ -1,5 +1,5 @@
-// W1, W2 and W3 (docs/benchmarks.md): one training step of the tutorials' two small models and of
-// a 784-512-512-10 MLP, float32 on the CPU (or on the GPU with IGNIS_BENCH_DEVICE=cuda: every
+// W1, W2, W3 and W4 (docs/benchmarks.md): one training step of the tutorials' two small models, of
+// a 784-512-512-10 MLP and of a small CNN, float32 on the CPU (or on the GPU with IGNIS_BENCH_DEVICE=cuda: every
 // timed iteration then ends with a device synchronisation, as the peer's). The peer, PyTorch eager, runs the same workloads in
 // bench/peer/train_step_peer.py.
 //
@@ -21,6 +21,9 @@
 //   W3/ignis/gemms_only  diagnostic: the 8 GEMMs a W3 step runs (3 forward, 5 backward), at
 //                  their shapes and transposes, through ignis::matmul under NoGradGuard: what
 //                  the GEMMs alone cost at these sizes. Counter FLOP counts those 8 (410.9 MFLOP).
+//   W4/ignis/step  CNN Conv2d(1, 32, 3), ReLU, Conv2d(32, 64, 3), ReLU, MaxPool2d(2), Flatten,
+//                  Linear(9216, 128), ReLU, Linear(128, 10), cross-entropy, Adam (lr 1e-3), batch
+//                  64 of 1×28×28 images; items_per_second counts samples.
 // Diagnostics, where a step's time goes:
 //   W?/ignis/phases  the same step with a clock reading between the phases; counters
 //                    zero_grad_us, forward_us, loss_us, backward_us, step_us (µs per step; the
@@ -61,8 +64,13 @@ void* operator new(std::size_t size) {
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
+// GCC 12 flags free() of this operator new's malloc'd memory once both are inlined into a
+// caller (-Wmismatched-new-delete, a false positive: they are a matching pair).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 
 namespace {
 
@@ -133,6 +141,19 @@ struct W3 {
   Batch data = make_classes(kBatch, kIn, kClasses, 3);
   optim::Adam optimizer{on_device(model).parameters(), {.lr = 1e-3}};
   static Tensor loss(const Tensor& out, const Tensor& y) { return nn::functional::cross_entropy(out, y); }
+};
+
+/// W4: the CNN of PyTorch's MNIST example (without dropout), on 1×28×28 images.
+struct W4 {
+  static constexpr const char* kName = "W4";
+  static constexpr std::int64_t kBatch = 64;
+  static constexpr std::int64_t kItemsPerStep = kBatch;  // the metric is samples/s
+  nn::Sequential model{nn::Conv2d(1, 32, 3), nn::ReLU(), nn::Conv2d(32, 64, 3), nn::ReLU(), nn::MaxPool2d(2),
+                       nn::Flatten(), nn::Linear(9216, 128), nn::ReLU(), nn::Linear(128, 10)};
+  Batch data = images(make_classes(kBatch, 28 * 28, 10, 4));
+  optim::Adam optimizer{on_device(model).parameters(), {.lr = 1e-3}};
+  static Tensor loss(const Tensor& out, const Tensor& y) { return nn::functional::cross_entropy(out, y); }
+  static Batch images(Batch b) { return {b.x.reshape({kBatch, 1, 28, 28}), b.y}; }
 };
 
 /// The loss of workload W: its own when it has one (W3), MSE otherwise.
@@ -301,6 +322,7 @@ int main(int argc, char** argv) {
   register_workload<W1>();
   register_workload<W2>();
   register_workload<W3>();
+  register_workload<W4>();
   for (auto* b : {benchmark::RegisterBenchmark("W3/ignis/sgemm1024", BM_Sgemm1024),
                   benchmark::RegisterBenchmark("W3/ignis/gemms_only", BM_W3GemmsOnly)}) {
     b->UseRealTime()->Unit(benchmark::kMicrosecond)->MinTime(0.2)->Repetitions(3)->ReportAggregatesOnly(true);

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""W1, W2 and W3 on the peer, PyTorch eager (CPU, float32): the same workloads as
+"""W1, W2, W3 and W4 on the peer, PyTorch eager (CPU, float32): the same workloads as
 bench/train_step_bench.cpp, written as Google Benchmark JSON so that bench/summarize.py reads
 both sides alike.
 
@@ -12,6 +12,9 @@ both sides alike.
                  CrossEntropyLoss (logits, class-index targets), Adam(lr=1e-3), batch 128;
                  items_per_second counts samples, FLOP the model's arithmetic per second
                  (513.6 MFLOP per step, counted as on the ignis side).
+  W4/torch/step  CNN Conv2d(1, 32, 3), ReLU, Conv2d(32, 64, 3), ReLU, MaxPool2d(2), Flatten,
+                 Linear(9216, 128), ReLU, Linear(128, 10), CrossEntropyLoss, Adam(lr=1e-3), batch
+                 64 of 1×28×28; items_per_second counts samples.
   W3/torch/sgemm1024  torch.mm of two 1024×1024 float32 matrices (fresh output per call): the
                  peer's own SGEMM rate, for scale (counter FLOP).
   W?/torch/phases  the same step with a perf_counter() reading between the phases (counters
@@ -72,6 +75,13 @@ def workload(torch, name):
         y = torch.randint(0, 10, (128,), generator=gen)
         return (model, torch.optim.Adam(model.parameters(), lr=1e-3), nn.CrossEntropyLoss(), x, y, 128,
                 W3_FLOP_PER_STEP)
+    if name == "W4":
+        model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+                              nn.Flatten(), nn.Linear(9216, 128), nn.ReLU(), nn.Linear(128, 10))
+        gen = torch.Generator().manual_seed(4)
+        x = torch.randn(64, 1, 28, 28, generator=gen)
+        y = torch.randint(0, 10, (64,), generator=gen)
+        return model, torch.optim.Adam(model.parameters(), lr=1e-3), nn.CrossEntropyLoss(), x, y, 64, None
     raise SystemExit(f"train_step_peer.py: unknown workload {name}")
 
 

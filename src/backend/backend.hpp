@@ -13,12 +13,16 @@
 #include "ignis/tensor/allocator.hpp"
 #include "ignis/tensor/generator.hpp"
 #include "ignis/tensor/tensor.hpp"
+#include "kernels/conv_params.hpp"
 #include "kernels/op_kinds.hpp"
 #include "kernels/optim_functors.hpp"
 
 namespace ignis::backend {
 
 using kernels::ArgReduceOp;
+using kernels::Conv2dParams;
+using kernels::Pool2dParams;
+using kernels::PoolOp;
 using kernels::BinaryOp;
 using kernels::GenerateOp;
 using kernels::GenerateParams;
@@ -69,6 +73,27 @@ class Backend {
   virtual void matmul(const Tensor& a, const Tensor& b, const Tensor& out,
                       MatmulOptions options) = 0;
 
+  /// 2-D convolution (cross-correlation, as PyTorch) in NCHW: x (N, C, H, W), weight (O, C/groups,
+  /// kH, kW), bias (O) or undefined, out (N, O, OH, OW) with OH/OW from kernels/conv_params.hpp.
+  /// All contiguous, one floating dtype (float32 or float64).
+  virtual void conv2d(const Conv2dParams& params, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                      const Tensor& out) = 0;
+  /// The gradient of conv2d with respect to x: grad_x (N, C, H, W) = convᵀ(grad_out, weight).
+  /// Same layout and dtype rules as conv2d; grad_x is overwritten.
+  virtual void conv2d_backward_input(const Conv2dParams& params, const Tensor& grad_out, const Tensor& weight,
+                                     const Tensor& grad_x) = 0;
+  /// The gradient of conv2d with respect to weight (overwritten), from grad_out and x.
+  virtual void conv2d_backward_weight(const Conv2dParams& params, const Tensor& grad_out, const Tensor& x,
+                                      const Tensor& grad_weight) = 0;
+  /// 2-D pooling in NCHW: x (N, C, H, W) -> out (N, C, OH, OW), contiguous, floating. kMax also
+  /// writes indices (int64, out's shape): the argmax's flat position h * W + w in its plane,
+  /// the first one on ties; NaN wins, as PyTorch.
+  virtual void pool2d(PoolOp op, const Pool2dParams& params, const Tensor& x, const Tensor& out,
+                      const Tensor& indices) = 0;
+  /// The gradient of pool2d: grad_x (overwritten) from grad_out; kMax routes through indices.
+  virtual void pool2d_backward(PoolOp op, const Pool2dParams& params, const Tensor& grad_out,
+                               const Tensor& indices, const Tensor& grad_x) = 0;
+
   /// out[..., j, ...] = in[..., index[..., j, ...], ...] along dim, where index (int64) has
   /// out's shape (torch.gather; index_select passes an expanded index). Throws IndexError for
   /// an index outside [0, in.size(dim)).
@@ -106,6 +131,6 @@ Backend& for_device(Device device);
 Backend& cpu_backend();
 
 /// Version of the C++ interface between libignis and the CUDA plugin; both must agree.
-inline constexpr int kPluginAbiVersion = 3;
+inline constexpr int kPluginAbiVersion = 4;
 
 }  // namespace ignis::backend

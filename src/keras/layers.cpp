@@ -8,6 +8,7 @@
 
 #include "core/check.hpp"
 #include "ignis/backend/cuda.hpp"
+#include "layer_support.hpp"
 #include "ignis/nn/activation.hpp"
 #include "ignis/nn/layers.hpp"
 #include "ignis/nn/linear.hpp"
@@ -17,9 +18,11 @@
 namespace ignis::keras {
 
 namespace {
-
 std::mutex names_mutex;
 std::map<std::string, int> name_counts;
+}  // namespace
+
+namespace detail {
 
 /// Keras's automatic names: dense, dense_1, dense_2, ...
 std::string unique_name(const std::string& base) {
@@ -40,6 +43,14 @@ std::shared_ptr<nn::Module> activation_module(const std::string& name) {
                            "leaky_relu",
                            name);
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::activation_module;
+using detail::unique_name;
+
 
 class DenseImpl : public detail::LayerImpl {
  public:

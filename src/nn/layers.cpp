@@ -63,6 +63,12 @@ Dropout::Dropout(double p) : Module("Dropout"), p_(p) {
 Tensor Dropout::forward(const Tensor& x) { return functional::dropout(x, p_, is_training()); }
 std::string Dropout::extra_repr() const { return fmt::format("p={}", p_); }
 
+Dropout2d::Dropout2d(double p) : Module("Dropout2d"), p_(p) {
+  if (p < 0 || p > 1) detail::fail<ValueError>("[dropout2d] probability must be in [0, 1], got {}", p);
+}
+Tensor Dropout2d::forward(const Tensor& x) { return functional::dropout2d(x, p_, is_training()); }
+std::string Dropout2d::extra_repr() const { return fmt::format("p={}", p_); }
+
 Tensor Flatten::forward(const Tensor& x) { return x.flatten(start_dim_, end_dim_); }
 std::string Flatten::extra_repr() const { return fmt::format("start_dim={}, end_dim={}", start_dim_, end_dim_); }
 

@@ -10,6 +10,7 @@
 #include "ignis/core/atomic_file.hpp"
 #include "ignis/autograd/reduce.hpp"
 #include "backend/cuda_plugin.hpp"
+#include "ignis/keras/layers.hpp"
 #include "ignis/keras/sequential.hpp"
 #include "ignis/ops/elementwise.hpp"
 #include "ignis/tensor/generator.hpp"
@@ -45,9 +46,17 @@ keras::Sequential build_model(const std::string& name) {
                              "mlp");
   }
   if (name == "cnn") {
-    throw ValueError("[train] model \"cnn\" needs convolution layers, which are not in ignis yet; use --model mlp");
+    // Two 3x3 convolutions, each followed by 2x2 max pooling, then two dense layers; NCHW
+    // (channels_first) so no layer transposes. Defaults reach >= 91% test accuracy (README).
+    const keras::Conv2DOptions conv{.padding = "same", .activation = "relu", .data_format = "channels_first"};
+    const keras::Pooling2DOptions pool{.data_format = "channels_first"};
+    return keras::Sequential({keras::Input({28, 28}), keras::Reshape({1, 28, 28}), keras::Conv2D(32, 3, conv),
+                              keras::MaxPooling2D({2, 2}, pool), keras::Conv2D(64, 3, conv),
+                              keras::MaxPooling2D({2, 2}, pool), keras::Flatten(), keras::Dense(128, "relu"),
+                              keras::Dense(10)},
+                             "cnn");
   }
-  ignis::detail::fail<ValueError>("[train] unknown model \"{}\"; known: mlp", name);
+  ignis::detail::fail<ValueError>("[train] unknown model \"{}\"; known: mlp, cnn", name);
 }
 
 /// Writes `text` to path atomically and durably (ignis/core/atomic_file.hpp).

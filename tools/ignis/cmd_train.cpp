@@ -14,7 +14,7 @@ namespace ignis::cli {
 void add_train_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("train", "Train a model on Fashion-MNIST on the best device and report test accuracy");
   auto options = std::make_shared<train::TrainJobOptions>();
-  cmd->add_option("--model", options->model, "Model: mlp")->capture_default_str();
+  cmd->add_option("--model", options->model, "Model: mlp (784-256-128-10) or cnn (conv32-pool-conv64-pool-fc128-fc10)")->capture_default_str();
   cmd->add_option("--epochs", options->epochs, "Passes over the training set")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option_function<std::string>(
          "--batch-size",

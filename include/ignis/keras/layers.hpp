@@ -2,6 +2,7 @@
 // Keras-style layers: descriptions that become nn modules once the input size is known
 // (from an Input layer, Sequential::build, or the first batch).
 //   keras::Sequential model({keras::Dense(64, "relu"), keras::Dense(1)});
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -65,6 +66,62 @@ class Dropout : public Layer {
 class Flatten : public Layer {
  public:
   Flatten();
+};
+
+/// Where the channels are: "channels_last" (Keras's default: inputs (H, W, C) per sample) or
+/// "channels_first" ((C, H, W), ignis's native NCHW layout: no transposes around each layer).
+struct Conv2DOptions {
+  std::array<std::int64_t, 2> strides = {1, 1};
+  std::string padding = "valid";  // "valid" or "same" (same: strides 1 only)
+  std::string activation = "";
+  bool use_bias = true;
+  std::array<std::int64_t, 2> dilation_rate = {1, 1};
+  std::int64_t groups = 1;
+  std::string data_format = "channels_last";
+};
+
+/// A 2-D convolution with `filters` output channels, kernel initialised as nn::Conv2d (PyTorch's
+/// scheme, not Keras's glorot_uniform).
+class Conv2D : public Layer {
+ public:
+  Conv2D(std::int64_t filters, std::array<std::int64_t, 2> kernel_size, Conv2DOptions options = {});
+  Conv2D(std::int64_t filters, std::int64_t kernel_size, Conv2DOptions options = {})
+      : Conv2D(filters, {kernel_size, kernel_size}, std::move(options)) {}
+};
+
+struct Pooling2DOptions {
+  std::optional<std::array<std::int64_t, 2>> strides = std::nullopt;  // default: pool_size
+  std::string padding = "valid";                                      // only "valid"
+  std::string data_format = "channels_last";
+};
+
+class MaxPooling2D : public Layer {
+ public:
+  explicit MaxPooling2D(std::array<std::int64_t, 2> pool_size = {2, 2}, Pooling2DOptions options = {});
+};
+
+class AveragePooling2D : public Layer {
+ public:
+  explicit AveragePooling2D(std::array<std::int64_t, 2> pool_size = {2, 2}, Pooling2DOptions options = {});
+};
+
+/// The mean over the spatial dimensions: (H, W, C) -> (C) (or (C, H, W) -> (C)).
+class GlobalAveragePooling2D : public Layer {
+ public:
+  explicit GlobalAveragePooling2D(std::string data_format = "channels_last");
+};
+
+/// Batch normalisation over `axis` (-1: the last, Keras's default; 1 with channels_first
+/// images). Keras's momentum: moving = momentum * moving + (1 - momentum) * batch.
+class BatchNormalization : public Layer {
+ public:
+  explicit BatchNormalization(std::int64_t axis = -1, double momentum = 0.99, double epsilon = 1e-3);
+};
+
+/// Reshapes each sample to `target_shape` (without the batch dimension).
+class Reshape : public Layer {
+ public:
+  explicit Reshape(Shape target_shape);
 };
 
 /// Declares the input shape (without the batch dimension), so the model builds at once.

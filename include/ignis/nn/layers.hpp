@@ -1,5 +1,5 @@
 #pragma once
-// Small layers: Dropout, Flatten, Embedding, LayerNorm.
+// Small layers: Dropout, Dropout2d, Flatten, Embedding, LayerNorm.
 #include <cstdint>
 
 #include "ignis/core/shape.hpp"
@@ -12,6 +12,20 @@ namespace ignis::nn {
 class Dropout : public Module {
  public:
   explicit Dropout(double p = 0.5);
+  Tensor forward(const Tensor& x) override;
+
+ protected:
+  std::string extra_repr() const override;
+
+ private:
+  double p_;
+};
+
+/// Zeroes whole channels with probability p in training mode (torch.nn.Dropout2d); identity in
+/// eval mode.
+class Dropout2d : public Module {
+ public:
+  explicit Dropout2d(double p = 0.5);
   Tensor forward(const Tensor& x) override;
 
  protected:

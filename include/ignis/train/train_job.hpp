@@ -17,7 +17,7 @@ namespace ignis::train {
 inline constexpr std::int64_t kAutoBatchSize = 0;
 
 struct TrainJobOptions {
-  std::string model = "mlp";       // "mlp" (784-256-128-10, ReLU); "cnn" arrives with convolutions
+  std::string model = "mlp";       // "mlp" (784-256-128-10, ReLU) or "cnn" (2 conv + pool blocks, 2 dense)
   std::int64_t epochs = 10;
   /// Samples per step; kAutoBatchSize: the largest batch up to max_auto_batch_size whose step
   /// fits in the device's memory or budget (train::find_max_batch_size, before training).

@@ -31,6 +31,16 @@ class CudaBackend final : public Backend, public DeviceRuntime {
   void arg_reduce(ArgReduceOp op, const Tensor& in, int dim, const Tensor& out) override;
   void softmax(SoftmaxOp op, const Tensor& in, int dim, const Tensor& out) override;
   void matmul(const Tensor& a, const Tensor& b, const Tensor& out, MatmulOptions options) override;
+  void conv2d(const Conv2dParams& params, const Tensor& x, const Tensor& weight, const Tensor& bias,
+              const Tensor& out) override;
+  void conv2d_backward_input(const Conv2dParams& params, const Tensor& grad_out, const Tensor& weight,
+                             const Tensor& grad_x) override;
+  void conv2d_backward_weight(const Conv2dParams& params, const Tensor& grad_out, const Tensor& x,
+                              const Tensor& grad_weight) override;
+  void pool2d(PoolOp op, const Pool2dParams& params, const Tensor& x, const Tensor& out,
+              const Tensor& indices) override;
+  void pool2d_backward(PoolOp op, const Pool2dParams& params, const Tensor& grad_out, const Tensor& indices,
+                       const Tensor& grad_x) override;
   void gather(const Tensor& in, int dim, const Tensor& index, const Tensor& out) override;
   void scatter_add(const Tensor& out, int dim, const Tensor& index, const Tensor& src) override;
   void optimizer_step(OptimizerOp op, const OptimizerStepParams& params, const Tensor& param, const Tensor& grad,
