@@ -143,6 +143,14 @@ TEST(BatchNormLayer, WithoutMomentumRunningStatisticsAreTheCumulativeAverage) {
   EXPECT_EQ(keys(untracked.state_dict()), (std::vector<std::string>{"weight", "bias"}));
 }
 
+TEST(BatchNormLayer, DependsOnTheBatchOnlyInTraining) {
+  nn::BatchNorm2d bn(3);
+  EXPECT_TRUE(bn.depends_on_batch());  // fit names it when it splits batches
+  bn.eval();
+  EXPECT_FALSE(bn.depends_on_batch());  // running statistics: each sample on its own
+  EXPECT_FALSE(nn::LayerNorm(Shape{3}).depends_on_batch());
+}
+
 TEST(Dropout2dLayer, ZeroesWholeChannelsInTrainingAndNothingInEval) {
   manual_seed(5);
   Dropout2d drop(0.5);

@@ -23,6 +23,9 @@ struct BatchNormOptions {
 class BatchNorm : public Module {
  public:
   Tensor forward(const Tensor& x) override;
+  /// In training mode the result for one sample depends on the whole batch (fit names the layer
+  /// when it splits batches into micro-batches).
+  bool depends_on_batch() const override { return is_training(); }
 
   Tensor weight, bias;                                         // (C), undefined without affine
   Tensor running_mean, running_var, num_batches_tracked;       // undefined without tracking

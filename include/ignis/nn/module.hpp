@@ -49,7 +49,7 @@ class Module {
 
   /// True for a layer whose result for one sample depends on the other samples of the batch in
   /// training mode (batch normalisation). fit() names such layers when it splits batches into
-  /// micro-batches, since they then see the micro-batch. None of ignis's layers do today
+  /// micro-batches, since they then see the micro-batch: BatchNorm1d/2d in training mode
   /// (LayerNorm normalises each sample on its own).
   virtual bool depends_on_batch() const { return false; }
 
