@@ -147,7 +147,16 @@ Tensor parse_npy(const Bytes& b, const std::string& name) {
   return ops::contiguous(layout::permute(t, reverse_dims));
 }
 
+/// Deflate expands at most 1032:1 (zlib FAQ, "maximum compression factor"): a larger declared
+/// size is a corrupt or hostile header, refused before anything that large is allocated.
+constexpr std::size_t kMaxDeflateRatio = 1032;
+
 Bytes inflate_raw(const unsigned char* data, std::size_t size, std::size_t expected, const std::string& where) {
+  if (expected > size * kMaxDeflateRatio + 64) {
+    detail::fail<FormatError>("[read_npz] {}: declares {} bytes uncompressed from {} compressed bytes, more than "
+                              "deflate can expand ({}:1); the archive is corrupt",
+                              where, expected, size, kMaxDeflateRatio);
+  }
   Bytes out(expected);
   z_stream z{};
   if (inflateInit2(&z, -MAX_WBITS) != Z_OK) detail::fail<FormatError>("[read_npz] {}: cannot start zlib", where);

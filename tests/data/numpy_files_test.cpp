@@ -62,6 +62,20 @@ TEST(ReadNpz, TruncatedOrCorruptArchivesAreFormatErrors) {
   flipped[200] = static_cast<char>(flipped[200] ^ 0x55);  // inside the deflated data
   std::ofstream(path, std::ios::binary).write(flipped.data(), static_cast<std::streamsize>(flipped.size()));
   EXPECT_THROW(read_npz(path.string()), FormatError);
+  // A central directory that declares 4 GB uncompressed (found by the fuzzer): refused before
+  // the reader allocates it.
+  std::vector<char> inflated = bytes;
+  bool patched = false;
+  for (std::size_t i = 0; i + 28 <= inflated.size(); ++i) {
+    if (inflated[i] == 0x50 && inflated[i + 1] == 0x4b && inflated[i + 2] == 0x01 && inflated[i + 3] == 0x02) {
+      const char huge[4] = {0x00, 0x00, 0x00, static_cast<char>(0xF0)};  // 0xF0000000, little-endian
+      std::copy(huge, huge + 4, inflated.begin() + static_cast<long>(i + 24));
+      patched = true;
+    }
+  }
+  ASSERT_TRUE(patched);
+  std::ofstream(path, std::ios::binary).write(inflated.data(), static_cast<std::streamsize>(inflated.size()));
+  IGNIS_EXPECT_THROW_MSG(read_npz(path.string()), FormatError, "more than deflate can expand");
   std::filesystem::remove(path);
   IGNIS_EXPECT_THROW_MSG(read_npz("/nonexistent.npz"), FormatError, "cannot open");
 }
