@@ -177,9 +177,9 @@ def w3_diagnostics(results):
         print("\n".join("| W3 " + line for line in lines))
 
 
-def w5_rows(t, r):
+def w5_rows(t, r, prefix="W5", model="MLP"):
     """W5 goal row: `ignis train` against the PyTorch script, seconds per epoch and accuracy."""
-    ours, peer = r.get("W5/ignis/epoch"), r.get("W5/torch/epoch")
+    ours, peer = r.get(f"{prefix}/ignis/epoch"), r.get(f"{prefix}/torch/epoch")
     if not (ours or peer):
         return
     cells = []
@@ -192,7 +192,10 @@ def w5_rows(t, r):
         verdict = f"{ratio:.2f}× | ≥ {W5_GOAL:g}× at equal accuracy | {met(ratio >= W5_GOAL and equal)}"
     else:
         verdict = f"– | ≥ {W5_GOAL:g}× at equal accuracy | –"
-    print(f"| W5 `ignis train` MLP, Fashion-MNIST | {t} | {cells[0]} | {cells[1]} | {verdict} |")
+    print(f"| {prefix} `ignis train` {model}, Fashion-MNIST | {t} | {cells[0]} | {cells[1]} | {verdict} |")
+    for side, row in (("ignis", ours), ("torch", peer)):
+        if prefix != "W5" and row and "peak_rss_mib" in row:  # W5's are in its "whole runs" table
+            print(f"| ({prefix} peak RSS, {side}) | {t} | {row['peak_rss_mib']:.0f} MiB | – | – | (info) | – |")
 
 
 def w5_phases(results):
@@ -262,6 +265,7 @@ def main(paths):
         r = results[t]
         train_step_rows(t, r)
         w5_rows(t, r)
+        w5_rows(t, r, "W5cnn", "CNN")
         for n in (1024, 4096):
             ours, peer = r.get(f"W6/ignis_matmul/{n}"), r.get(f"W6/onednn_sgemm/{n}")
             if ours and peer:

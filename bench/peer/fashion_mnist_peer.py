@@ -6,8 +6,12 @@ The job, as src/train/train_job.cpp and src/train/fit.cpp do it:
   data     the four Fashion-MNIST IDX files (gzip) decoded with the standard library into
            tensors; pixels / 255, standardised with mean 0.2860 and std 0.3530 (the ignis
            loader's constants); labels int64.
-  model    Flatten, Linear(784, 256), ReLU, Linear(256, 128), ReLU, Linear(128, 10), PyTorch's
-           default initialisation (as ignis's nn::Linear under keras::Dense);
+  model    --model mlp (default): Flatten, Linear(784, 256), ReLU, Linear(256, 128), ReLU,
+           Linear(128, 10). --model cnn: (N, 1, 28, 28), Conv2d(1, 32, 3, padding=1), ReLU,
+           MaxPool2d(2), Conv2d(32, 64, 3, padding=1), ReLU, MaxPool2d(2), Flatten,
+           Linear(3136, 128), ReLU, Linear(128, 10) (`ignis train --model cnn`). PyTorch's
+           default initialisation (as ignis's nn::Linear / nn::Conv2d under keras::Dense /
+           keras::Conv2D);
            CrossEntropyLoss on logits; Adam(lr=1e-3, eps=1e-7) (ignis's Keras-style "adam").
   fit      per epoch: model.train(); for every batch of a torch.utils.data.DataLoader over a
            TensorDataset (batch 64, shuffle, num_workers=0): zero_grad, forward, loss, backward,
@@ -16,7 +20,7 @@ The job, as src/train/train_job.cpp and src/train/fit.cpp do it:
            as `ignis train` passes the test set as validation_data.
   test     after fit, the test loss and accuracy (batch 512), as `ignis train` reports.
 
-Rows (one iteration = one epoch, times in seconds):
+Rows (one iteration = one epoch, times in seconds; the prefix is W5 for the MLP, W5cnn for the CNN):
   W5/torch/epoch     fit's wall time / epochs: training + the per-epoch validation pass (what
                      `ignis train`'s train_seconds covers). Counters: test_accuracy (after the
                      last epoch), train_seconds, epochs, samples_per_second (training samples
@@ -99,10 +103,21 @@ def row(name, seconds, iterations, **counters):
             "time_unit": "s", **counters}
 
 
+def build_model(nn, name):
+    """The model of `ignis train --model NAME` (src/train/train_job.cpp)."""
+    if name == "mlp":
+        return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
+                             nn.Linear(128, 10))
+    return nn.Sequential(nn.Unflatten(1, (1, 28)), nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                         nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, required=True)
     parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--model", choices=("mlp", "cnn"), default="mlp")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
     parser.add_argument("--out", help="JSON file (default: stdout)")
@@ -116,8 +131,7 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     train_x, train_y, test_x, test_y = load(torch, args.data)
-    model = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
-                          nn.Linear(128, 10))
+    model = build_model(nn, args.model)
     loss_fn = nn.CrossEntropyLoss()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
     train_loader = DataLoader(TensorDataset(train_x, train_y), batch_size=64, shuffle=True, num_workers=0)
@@ -162,16 +176,18 @@ def main():
     test_loss, test_acc = evaluate(torch, model, loss_fn, DataLoader(TensorDataset(test_x, test_y), batch_size=512))
 
     epochs = args.epochs
+    prefix = "W5" if args.model == "mlp" else "W5cnn"
     peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     benchmarks = [
-        row("W5/torch/epoch", fit_seconds / epochs, epochs, test_accuracy=test_acc, test_loss=test_loss,
+        row(f"{prefix}/torch/epoch", fit_seconds / epochs, epochs, test_accuracy=test_acc, test_loss=test_loss,
             train_seconds=fit_seconds, epochs=epochs, samples_per_second=len(train_y) * epochs / fit_seconds,
             peak_rss_mib=peak_rss_mib),
-        row("W5/torch/phases", fit_seconds / epochs, epochs, **{k: v / epochs for k, v in phases.items()}),
-        row("W5/torch/process", (clock() - START) / epochs, epochs),
+        row(f"{prefix}/torch/phases", fit_seconds / epochs, epochs, **{k: v / epochs for k, v in phases.items()}),
+        row(f"{prefix}/torch/process", (clock() - START) / epochs, epochs),
     ]
     context = {
         "peer": "pytorch-eager",
+        "model": args.model,
         "torch_version": torch.__version__,
         "torch_config": torch.__config__.show(),
         "omp_threads": str(torch.get_num_threads()),

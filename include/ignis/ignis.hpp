@@ -28,6 +28,7 @@
 #include "ignis/autograd/join.hpp"
 #include "ignis/autograd/linalg.hpp"
 #include "ignis/autograd/node.hpp"
+#include "ignis/autograd/normalization.hpp"
 #include "ignis/autograd/operators.hpp"
 #include "ignis/autograd/reduce.hpp"
 #include "ignis/keras/layers.hpp"

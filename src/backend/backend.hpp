@@ -13,6 +13,7 @@
 #include "ignis/tensor/allocator.hpp"
 #include "ignis/tensor/generator.hpp"
 #include "ignis/tensor/tensor.hpp"
+#include "kernels/batch_norm_functors.hpp"
 #include "kernels/conv_params.hpp"
 #include "kernels/op_kinds.hpp"
 #include "kernels/optim_functors.hpp"
@@ -20,6 +21,7 @@
 namespace ignis::backend {
 
 using kernels::ArgReduceOp;
+using kernels::BatchNormParams;
 using kernels::Conv2dParams;
 using kernels::Pool2dParams;
 using kernels::PoolOp;
@@ -94,6 +96,20 @@ class Backend {
   virtual void pool2d_backward(PoolOp op, const Pool2dParams& params, const Tensor& grad_out,
                                const Tensor& indices, const Tensor& grad_x) = 0;
 
+  /// Batch normalisation of x (N, C, S), contiguous, float32 or float64, into y (same shape):
+  /// per channel y = (x - mean) * weight / sqrt(var + eps) + bias (kernels/batch_norm_functors.hpp).
+  /// In training mean and var (C) are outputs: the batch mean and the biased variance over N·S
+  /// values (> 1); otherwise they are inputs (running statistics). weight and bias (C) may be
+  /// undefined: 1 and 0.
+  virtual void batch_norm(const BatchNormParams& params, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                          const Tensor& mean, const Tensor& var, const Tensor& y) = 0;
+  /// The gradients of batch_norm from grad_y (like x) and the forward's x, weight, mean and var:
+  /// grad_x (like x), grad_weight and grad_bias (C), all overwritten; any of the three may be
+  /// undefined (not wanted); grad_weight is wanted only when there is a weight.
+  virtual void batch_norm_backward(const BatchNormParams& params, const Tensor& grad_y, const Tensor& x,
+                                   const Tensor& weight, const Tensor& mean, const Tensor& var, const Tensor& grad_x,
+                                   const Tensor& grad_weight, const Tensor& grad_bias) = 0;
+
   /// out[..., j, ...] = in[..., index[..., j, ...], ...] along dim, where index (int64) has
   /// out's shape (torch.gather; index_select passes an expanded index). Throws IndexError for
   /// an index outside [0, in.size(dim)).
@@ -131,6 +147,6 @@ Backend& for_device(Device device);
 Backend& cpu_backend();
 
 /// Version of the C++ interface between libignis and the CUDA plugin; both must agree.
-inline constexpr int kPluginAbiVersion = 4;
+inline constexpr int kPluginAbiVersion = 5;
 
 }  // namespace ignis::backend

@@ -5,6 +5,7 @@
 #include "ignis/autograd/elementwise.hpp"
 #include "ignis/autograd/grad_mode.hpp"
 #include "ignis/autograd/index.hpp"
+#include "ignis/autograd/normalization.hpp"
 #include "ignis/autograd/operators.hpp"
 #include "ignis/autograd/reduce.hpp"
 #include "ignis/tensor/factories.hpp"
@@ -38,47 +39,25 @@ Tensor dropout2d(const Tensor& x, double p, bool training, Generator* generator)
 Tensor batch_norm(const Tensor& x, const std::optional<Tensor>& running_mean, const std::optional<Tensor>& running_var,
                   const std::optional<Tensor>& weight, const std::optional<Tensor>& bias, bool training,
                   double momentum, double eps) {
-  if (x.dim() < 2) detail::fail<ShapeError>("[batch_norm] expected an (N, C, ...) input, got shape {}", x.shape());
-  const std::int64_t channels = x.size(1);
-  Shape stat_shape(std::vector<std::int64_t>(static_cast<std::size_t>(x.dim()), 1));
-  stat_shape[1] = channels;  // (1, C, 1, ...): broadcasts against x
-  for (const auto* t : {&running_mean, &running_var, &weight, &bias}) {
-    if (*t && ((*t)->dim() != 1 || (*t)->size(0) != channels)) {
-      detail::fail<ShapeError>("[batch_norm] input {} has {} channels but a parameter or running statistic has "
-                               "shape {}",
-                               x.shape(), channels, (*t)->shape());
+  // Training normalises by the batch's statistics (the running ones are not read); evaluation by
+  // the running ones, which must then exist.
+  const ops::BatchNormForward out = batch_norm_with_stats(x, weight, bias, training ? std::nullopt : running_mean,
+                                                          training ? std::nullopt : running_var, training, eps);
+  if (training && running_mean && running_var) {
+    for (const auto* t : {&running_mean, &running_var}) {
+      if ((*t)->dim() != 1 || (*t)->size(0) != x.size(1)) {
+        detail::fail<ShapeError>("[batch_norm] input {} has {} channels but a running statistic has shape {}",
+                                 x.shape(), x.size(1), (*t)->shape());
+      }
     }
+    NoGradGuard no_grad;
+    const std::int64_t count = x.numel() / x.size(1);
+    const double unbias = static_cast<double>(count) / static_cast<double>(count - 1);
+    Tensor rm = *running_mean, rv = *running_var;
+    rm.copy_(rm * (1.0 - momentum) + out.mean * momentum);
+    rv.copy_(rv * (1.0 - momentum) + out.var * (momentum * unbias));
   }
-  Tensor y;
-  if (training) {
-    Dims dims{0};
-    for (int d = 2; d < x.dim(); ++d) dims.push_back(d);
-    const std::int64_t count = x.numel() / std::max<std::int64_t>(channels, 1);
-    if (count <= 1) {
-      detail::fail<ValueError>("[batch_norm] expected more than 1 value per channel when training, got input shape "
-                               "{}; use a larger batch or eval mode",
-                               x.shape());
-    }
-    const Tensor mu = mean(x, dims, kKeepDim);
-    const Tensor centered = x - mu;
-    const Tensor variance = mean(centered * centered, dims, kKeepDim);  // biased, for normalising
-    y = centered * rsqrt(variance + eps);
-    if (running_mean && running_var) {
-      NoGradGuard no_grad;
-      const double unbias = static_cast<double>(count) / static_cast<double>(count - 1);
-      Tensor rm = *running_mean, rv = *running_var;
-      rm.copy_(rm * (1.0 - momentum) + mu.detach().reshape({channels}) * momentum);
-      rv.copy_(rv * (1.0 - momentum) + variance.detach().reshape({channels}) * (momentum * unbias));
-    }
-  } else {
-    if (!running_mean || !running_var) {
-      detail::fail<ValueError>("[batch_norm] evaluation needs running_mean and running_var (or training=true)");
-    }
-    y = (x - running_mean->reshape(stat_shape)) * rsqrt(running_var->reshape(stat_shape) + eps);
-  }
-  if (weight) y = y * weight->reshape(stat_shape);
-  if (bias) y = y + bias->reshape(stat_shape);
-  return y;
+  return out.y;
 }
 
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const std::optional<Tensor>& weight,

@@ -41,6 +41,11 @@ class CudaBackend final : public Backend, public DeviceRuntime {
               const Tensor& indices) override;
   void pool2d_backward(PoolOp op, const Pool2dParams& params, const Tensor& grad_out, const Tensor& indices,
                        const Tensor& grad_x) override;
+  void batch_norm(const BatchNormParams& params, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                  const Tensor& mean, const Tensor& var, const Tensor& y) override;
+  void batch_norm_backward(const BatchNormParams& params, const Tensor& grad_y, const Tensor& x, const Tensor& weight,
+                           const Tensor& mean, const Tensor& var, const Tensor& grad_x, const Tensor& grad_weight,
+                           const Tensor& grad_bias) override;
   void gather(const Tensor& in, int dim, const Tensor& index, const Tensor& out) override;
   void scatter_add(const Tensor& out, int dim, const Tensor& index, const Tensor& src) override;
   void optimizer_step(OptimizerOp op, const OptimizerStepParams& params, const Tensor& param, const Tensor& grad,

@@ -5,6 +5,7 @@
 
 #include "cuda_backend.hpp"
 #include "cuda_check.hpp"
+#include "block_reduce.cuh"
 #include "device_plan.cuh"
 #include "kernels/reduce_functors.hpp"
 
@@ -12,28 +13,11 @@ namespace ignis::backend {
 
 namespace {
 
+using cuda_detail::block_reduce;
 using cuda_detail::DevicePlan;
 using cuda_detail::to_device_plan;
 
 constexpr int kThreads = 256;
-
-/// Combines v across the block (all threads get the result). `scratch` holds 32 values.
-template <class T, class Combine>
-__device__ T block_reduce(T v, T identity, Combine combine, T* scratch) {
-  for (int offset = 16; offset > 0; offset /= 2) v = combine(v, __shfl_down_sync(0xffffffffu, v, offset));
-  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-  __syncthreads();  // scratch may still be read by a previous call
-  if (lane == 0) scratch[warp] = v;
-  __syncthreads();
-  const int warps = (blockDim.x + 31) / 32;
-  v = threadIdx.x < warps ? scratch[threadIdx.x] : identity;
-  if (warp == 0) {
-    for (int offset = 16; offset > 0; offset /= 2) v = combine(v, __shfl_down_sync(0xffffffffu, v, offset));
-    if (lane == 0) scratch[0] = v;
-  }
-  __syncthreads();
-  return scratch[0];
-}
 
 /// The accumulator of a reduction over T on the GPU: sums of integers in int64, of floats in
 /// their own type (the tree keeps float32 sums accurate); max/min in T, widened to int for the
