@@ -104,6 +104,49 @@ TEST(MaxPool2d, NanWinsAndTiesTakeTheFirstIndex) {
   EXPECT_TRUE(all_close(indices, {1, 1, 1, 2}, {1, 3}, 0, 0));
 }
 
+// float32 pools through oneDNN (its JIT kernels for larger planes, simpler ones for small), with
+// max pooling's indices read from the primitive's workspace; float64 through the loops. With
+// many ties (small integers, exact in both dtypes) the two must pick the same index everywhere,
+// and the average gradients (oneDNN's backward primitive for float32) must agree.
+TEST(Pool2d, Float32PrimitivesAgreeWithTheFloat64LoopsIncludingTies) {
+  const std::vector<Shape> shapes{{2, 3, 7, 9}, {4, 16, 28, 28}, {3, 5, 13, 11}};
+  for (const Shape& shape : shapes) {
+    const Tensor x64 = random_tensor(shape, kInt32, Layout::kContiguous, 0, 4, 11).to(kFloat64);
+    const Tensor x32 = x64.to(kFloat32);
+    for (const PoolCase& c : kPoolCases) {
+      if (c.x.size() != 4) continue;
+      const auto [m32, i32] = ops::max_pool2d_with_indices(x32, c.options);
+      const auto [m64, i64] = ops::max_pool2d_with_indices(x64, c.options);
+      EXPECT_TRUE(all_close(m32, m64.shape(), values_of(m64), 0, 0)) << c.name << " " << shape;
+      EXPECT_TRUE(all_close(i32, i64.shape(), values_of(i64), 0, 0)) << c.name << " " << shape;
+      const Tensor g64 = random_tensor(m64.shape(), kInt32, Layout::kContiguous, -3, 3, 12).to(kFloat64);
+      EXPECT_TRUE(all_close(ops::avg_pool2d_backward(g64.to(kFloat32), shape, c.options), shape,
+                            values_of(ops::avg_pool2d_backward(g64, shape, c.options)), 1e-6, 1e-6))
+          << c.name << " " << shape;
+      EXPECT_TRUE(all_close(ops::avg_pool2d(x32, c.options), m64.shape(), values_of(ops::avg_pool2d(x64, c.options)),
+                            1e-6, 1e-6))
+          << c.name << " " << shape;
+    }
+    const Pool2dOptions dilated{.kernel_size = {3, 2}, .stride = Size2{2, 1}, .padding = {1, 1}, .dilation = {2, 3}};
+    EXPECT_TRUE(all_close(ops::max_pool2d_with_indices(x32, dilated).second,
+                          ops::max_pool2d_with_indices(x64, dilated).second.shape(),
+                          values_of(ops::max_pool2d_with_indices(x64, dilated).second), 0, 0))
+        << shape;
+  }
+}
+
+TEST(MaxPool2d, NanWinsInFloat32Too) {
+  std::vector<float> values(2 * 4 * 16 * 16, 1.0f);
+  values[37] = std::numeric_limits<float>::quiet_NaN();
+  values[38] = 2.0f;  // larger than its neighbours, but the NaN wins
+  const Tensor x = from_vector(values, {2, 4, 16, 16});
+  const auto [m, indices] = ops::max_pool2d_with_indices(x, {.kernel_size = {2, 2}});
+  const auto mv = values_of(m), iv = values_of(indices);
+  // Element 37 of plane 0 is (2, 5): output (1, 2) of the 8 x 8 output plane.
+  EXPECT_TRUE(std::isnan(mv[1 * 8 + 2]));
+  EXPECT_EQ(iv[1 * 8 + 2], 37);
+}
+
 TEST(AdaptiveAvgPool2d, MatchesTheReferenceForDivisibleAndUnevenSizes) {
   const Tensor x = random_tensor({2, 3, 7, 10}, kFloat64, Layout::kStrided, -1, 1, 5);
   for (const Size2 out : {Size2{1, 1}, Size2{3, 4}, Size2{7, 5}, Size2{9, 12}}) {

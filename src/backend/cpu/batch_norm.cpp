@@ -3,8 +3,6 @@
 // pass instead of the eight elementwise and reduction ops the composed form takes. float64
 // (gradcheck; oneDNN normalises f32 only) runs per-channel loops over the shared math of
 // kernels/batch_norm_functors.hpp, the same the CUDA kernels use.
-#include <oneapi/dnnl/dnnl.hpp>
-
 #include <array>
 #include <cstring>
 #include <mutex>
@@ -13,6 +11,7 @@
 
 #include "core/check.hpp"
 #include "cpu_backend.hpp"
+#include "onednn.hpp"
 #include "parallel.hpp"
 
 namespace ignis::backend {
@@ -34,19 +33,6 @@ ChannelShape channel_shape(const Tensor& x) { return {x.size(0), x.size(1), x.si
 
 /// N, C, S, use_scale, use_shift, training, eps (bits).
 using NormKey = std::array<std::int64_t, 7>;
-
-struct NormKeyHash {
-  std::size_t operator()(const NormKey& k) const {
-    std::size_t h = 0;
-    for (std::int64_t v : k) h = h * 1000003u ^ static_cast<std::size_t>(v);
-    return h;
-  }
-};
-
-dnnl::engine& engine() {
-  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
-  return e;
-}
 
 dnnl::normalization_flags flags_of(const NormKey& k) {
   auto flags = dnnl::normalization_flags::none;
@@ -81,12 +67,11 @@ class NormCache {
   NormEntry& get(const NormKey& key, bool backward) {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(key);
-    dnnl::primitive_attr attr;
-    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    const dnnl::primitive_attr attr = onednn::user_scratchpad();
     if (it == entries_.end()) {
       const auto prop = key[5] != 0 ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
       const dnnl::batch_normalization_forward::desc desc(prop, data_desc(key), eps_of(key), flags_of(key));
-      dnnl::batch_normalization_forward::primitive_desc pd(desc, attr, engine());
+      dnnl::batch_normalization_forward::primitive_desc pd(desc, attr, onednn::engine());
       it = entries_.emplace(key, NormEntry{pd, dnnl::batch_normalization_forward(pd), {}, {}}).first;
     }
     NormEntry& e = it->second;
@@ -95,7 +80,7 @@ class NormCache {
       const auto prop = key[3] != 0 || key[4] != 0 ? dnnl::prop_kind::backward : dnnl::prop_kind::backward_data;
       const dnnl::batch_normalization_backward::desc desc(prop, data_desc(key), data_desc(key), eps_of(key),
                                                           flags_of(key));
-      e.bwd_pd.emplace(desc, attr, engine(), e.fwd_pd);
+      e.bwd_pd.emplace(desc, attr, onednn::engine(), e.fwd_pd);
       e.bwd.emplace(*e.bwd_pd);
     }
     return e;
@@ -103,7 +88,7 @@ class NormCache {
 
  private:
   std::mutex mutex_;
-  std::unordered_map<NormKey, NormEntry, NormKeyHash> entries_;
+  std::unordered_map<NormKey, NormEntry, onednn::KeyHash<7>> entries_;
 };
 
 NormCache& norm_cache() {
@@ -115,23 +100,6 @@ NormKey make_key(const BatchNormParams& p, const Tensor& x, bool scale, bool shi
   NormKey k{x.size(0), x.size(1), x.size(2), scale ? 1 : 0, shift ? 1 : 0, p.training ? 1 : 0, 0};
   std::memcpy(&k[6], &p.eps, sizeof p.eps);
   return k;
-}
-
-/// Runs `prim` with `args` (id → data, described by `pd`) and a scratchpad from the CPU
-/// allocator.
-void run(CpuBackend& cpu, const dnnl::primitive& prim, const dnnl::primitive_desc& pd,
-         const std::vector<std::pair<int, void*>>& args) {
-  std::unordered_map<int, memory> mems;
-  for (const auto& [id, data] : args) mems.emplace(id, memory(pd.query_md(dnnl::query::exec_arg_md, id), engine(), data));
-  Tensor scratch;
-  const memory::desc scratch_desc = pd.scratchpad_desc();
-  if (scratch_desc.get_size() > 0) {
-    scratch = new_contiguous(cpu, {static_cast<std::int64_t>(scratch_desc.get_size())}, DType::kUInt8, Device::cpu());
-    mems.emplace(DNNL_ARG_SCRATCHPAD, memory(scratch_desc, engine(), scratch.data_ptr()));
-  }
-  dnnl::stream stream(engine());
-  prim.execute(stream, mems);
-  stream.wait();
 }
 
 template <class F>
@@ -216,7 +184,7 @@ void CpuBackend::batch_norm(const BatchNormParams& params, const Tensor& x, cons
                                               {DNNL_ARG_VARIANCE, var.data_ptr()}};
       if (weight.defined()) args.emplace_back(DNNL_ARG_SCALE, weight.data_ptr());
       if (bias.defined()) args.emplace_back(DNNL_ARG_SHIFT, bias.data_ptr());
-      run(*this, e.fwd, e.fwd_pd, args);
+      onednn::run(*this, e.fwd, e.fwd_pd, args);
     });
     return;
   }
@@ -264,7 +232,7 @@ void CpuBackend::batch_norm_backward(const BatchNormParams& params, const Tensor
         args.emplace_back(DNNL_ARG_SHIFT, shift_input.data_ptr());
         args.emplace_back(DNNL_ARG_DIFF_SHIFT, grad_bias.data_ptr());
       }
-      run(*this, *e.bwd, *e.bwd_pd, args);
+      onednn::run(*this, *e.bwd, *e.bwd_pd, args);
     });
     return;
   }

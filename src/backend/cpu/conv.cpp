@@ -17,6 +17,7 @@
 
 #include "core/check.hpp"
 #include "cpu_backend.hpp"
+#include "onednn.hpp"
 #include "ignis/tensor/layout.hpp"
 #include "parallel.hpp"
 
@@ -35,11 +36,6 @@ ConvKey make_key(const Conv2dParams& p, const Tensor& x, const Tensor& w, const 
           w.size(2),      w.size(3),      out.size(2),   out.size(3),  p.stride[0],
           p.stride[1],    p.pad_begin[0], p.pad_begin[1], p.pad_end[0], p.pad_end[1],
           p.dilation[0],  p.dilation[1],  p.groups,      bias ? 1 : 0};
-}
-
-dnnl::engine& engine() {
-  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
-  return e;
 }
 
 /// The three primitives of one convolution shape with their descriptors; backward ones are made
@@ -83,12 +79,6 @@ ConvDescs describe(const ConvKey& k) {
   return d;
 }
 
-dnnl::primitive_attr user_scratchpad() {
-  dnnl::primitive_attr attr;
-  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-  return attr;
-}
-
 class ConvCache {
  public:
   enum class Pass { kForward, kBackwardData, kBackwardWeights };
@@ -102,7 +92,7 @@ class ConvCache {
       const dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_training,
                                                  dnnl::algorithm::convolution_direct, d.src_any, d.weights_any,
                                                  d.bias, d.dst_any, d.strides, d.dilates, d.pad_l, d.pad_r);
-      dnnl::convolution_forward::primitive_desc pd(desc, user_scratchpad(), engine());
+      dnnl::convolution_forward::primitive_desc pd(desc, onednn::user_scratchpad(), onednn::engine());
       it = entries_.emplace(key, ConvEntry{pd, dnnl::convolution_forward(pd), {}, {}, {}, {}}).first;
     }
     ConvEntry& e = it->second;
@@ -114,7 +104,7 @@ class ConvCache {
           const dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, d.src_any,
                                                            d.weights_any, d.dst_any, d.strides, d.dilates, d.pad_l,
                                                            d.pad_r);
-          e.bwd_data_pd.emplace(desc, user_scratchpad(), engine(), e.fwd_pd);
+          e.bwd_data_pd.emplace(desc, onednn::user_scratchpad(), onednn::engine(), e.fwd_pd);
           e.bwd_data.emplace(*e.bwd_data_pd);
         }
         return {*e.bwd_data, *e.bwd_data_pd};
@@ -123,7 +113,7 @@ class ConvCache {
           const dnnl::convolution_backward_weights::desc desc(dnnl::algorithm::convolution_direct, d.src_any,
                                                               d.weights_any, d.dst_any, d.strides, d.dilates,
                                                               d.pad_l, d.pad_r);
-          e.bwd_weights_pd.emplace(desc, user_scratchpad(), engine(), e.fwd_pd);
+          e.bwd_weights_pd.emplace(desc, onednn::user_scratchpad(), onednn::engine(), e.fwd_pd);
           e.bwd_weights.emplace(*e.bwd_weights_pd);
         }
         return {*e.bwd_weights, *e.bwd_weights_pd};
@@ -132,15 +122,8 @@ class ConvCache {
   }
 
  private:
-  struct KeyHash {
-    std::size_t operator()(const ConvKey& k) const {
-      std::size_t h = 0;
-      for (std::int64_t v : k) h = h * 1000003u ^ static_cast<std::size_t>(v);
-      return h;
-    }
-  };
   std::mutex mutex_;
-  std::unordered_map<ConvKey, ConvEntry, KeyHash> entries_;
+  std::unordered_map<ConvKey, ConvEntry, onednn::KeyHash<19>> entries_;
 };
 
 ConvCache& conv_cache() {
@@ -162,16 +145,16 @@ struct ConvArg {
 void run_onednn(CpuBackend& cpu, const ConvKey& key, ConvCache::Pass pass, const std::vector<ConvArg>& args) {
   try {
     auto [prim, pd] = conv_cache().get(key, pass);
-    dnnl::stream stream(engine());
+    dnnl::stream stream(onednn::engine());
     std::unordered_map<int, memory> mems;
     std::vector<std::pair<memory, memory>> write_back;  // (primitive's layout, plain)
     std::vector<Tensor> scratch;
     auto buffer = [&](const memory::desc& md) {
       scratch.push_back(new_contiguous(cpu, {static_cast<std::int64_t>(md.get_size())}, DType::kUInt8, Device::cpu()));
-      return memory(md, engine(), scratch.back().data_ptr());
+      return memory(md, onednn::engine(), scratch.back().data_ptr());
     };
     for (const ConvArg& arg : args) {
-      memory plain(arg.plain, engine(), arg.data);
+      memory plain(arg.plain, onednn::engine(), arg.data);
       const memory::desc chosen = pd.query_md(dnnl::query::exec_arg_md, arg.id);
       if (chosen == arg.plain) {
         mems.emplace(arg.id, plain);
