@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "core/check.hpp"
 #include "cpu_backend.hpp"
@@ -216,14 +217,16 @@ bool has_nan(const float* data, std::int64_t n) {
 template <class Tap>
 void indices_from_workspace(const PoolKey& k, const Tap* taps, std::int64_t* indices) {
   const std::int64_t planes = k[0] * k[1], w = k[3], oh = k[4], ow = k[5];
+  std::vector<std::int64_t> tap_offset(static_cast<std::size_t>(k[6] * k[7]));  // from the window's corner
+  for (std::int64_t t = 0; t < k[6] * k[7]; ++t) {
+    tap_offset[static_cast<std::size_t>(t)] = t / k[7] * k[10] * w + t % k[7] * k[11];
+  }
   cpu::parallel_for(0, planes, 1, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t plane = begin; plane < end; ++plane) {
       for (std::int64_t y = 0; y < oh; ++y) {
+        const std::int64_t o = (plane * oh + y) * ow, corner = (y * k[8] - k[12]) * w - k[13];
         for (std::int64_t x = 0; x < ow; ++x) {
-          const std::int64_t o = (plane * oh + y) * ow + x, tap = taps[o];
-          const std::int64_t iy = y * k[8] - k[12] + tap / k[7] * k[10];
-          const std::int64_t ix = x * k[9] - k[13] + tap % k[7] * k[11];
-          indices[o] = iy * w + ix;
+          indices[o + x] = corner + x * k[9] + tap_offset[static_cast<std::size_t>(taps[o + x])];
         }
       }
     }
