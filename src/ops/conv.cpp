@@ -1,5 +1,6 @@
-// conv2d and its two gradients: argument checks, padding resolution ('same'), output shapes;
-// the convolution itself is the backend's (oneDNN on the CPU).
+// conv2d and its two gradients: argument checks, padding resolution ('same'), output shapes,
+// and empty problems (answered here, so every backend sees only non-empty ones); the convolution
+// itself is the backend's (oneDNN on the CPU, cuDNN on CUDA).
 #include "ignis/ops/conv.hpp"
 
 #include "conv_shapes.hpp"
@@ -76,6 +77,17 @@ void check_weight(const Shape& x, const Tensor& weight, std::int64_t groups) {
   }
 }
 
+/// An input with no elements (no input channels, an empty image) reads only padding zeros, so
+/// every output is the bias, or zero without one.
+void fill_with_bias(const Tensor& out, const Tensor& bias) {
+  backend::Backend& b = backend_of(out);
+  if (bias.defined()) {
+    b.copy(layout::expand(layout::view(bias, {1, bias.size(0), 1, 1}), out.shape()), out);
+  } else {
+    b.fill(out, 0);
+  }
+}
+
 }  // namespace
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const std::optional<Tensor>& bias,
@@ -98,7 +110,13 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const std::optional<Tensor>
     b = ops::contiguous(*bias);
   }
   Tensor out = new_tensor(output_shape(params, x4.shape(), weight.shape()), x.dtype(), x.device());
-  backend_of(out).conv2d(params, x4, ops::contiguous(weight), b, out);
+  if (out.numel() == 0) {
+    // nothing to compute
+  } else if (x4.numel() == 0) {
+    fill_with_bias(out, b);
+  } else {
+    backend_of(out).conv2d(params, x4, ops::contiguous(weight), b, out);
+  }
   return x.dim() == 3 ? layout::squeeze(out, 0) : out;
 }
 
@@ -108,7 +126,13 @@ Tensor conv2d_backward_input(const Tensor& grad_out, const Tensor& weight, const
   const kernels::Conv2dParams params = resolve(options, weight.shape());
   Tensor grad_x = new_tensor(x4, grad_out.dtype(), grad_out.device());
   const Tensor g = ops::contiguous(layout::view(ops::contiguous(grad_out), output_shape(params, x4, weight.shape())));
-  backend_of(grad_x).conv2d_backward_input(params, g, ops::contiguous(weight), grad_x);
+  if (grad_x.numel() == 0) {
+    // nothing to compute
+  } else if (g.numel() == 0 || weight.numel() == 0) {  // x reaches no output: its gradient is zero
+    backend_of(grad_x).fill(grad_x, 0);
+  } else {
+    backend_of(grad_x).conv2d_backward_input(params, g, ops::contiguous(weight), grad_x);
+  }
   return layout::view(grad_x, x_shape);
 }
 
@@ -119,7 +143,13 @@ Tensor conv2d_backward_weight(const Tensor& grad_out, const Tensor& x, const Sha
   Tensor grad_w = new_tensor(weight_shape, grad_out.dtype(), grad_out.device());
   const Tensor g =
       ops::contiguous(layout::view(ops::contiguous(grad_out), output_shape(params, x4.shape(), weight_shape)));
-  backend_of(grad_w).conv2d_backward_weight(params, g, x4, grad_w);
+  if (grad_w.numel() == 0) {
+    // nothing to compute
+  } else if (g.numel() == 0 || x4.numel() == 0) {  // no (input, output) pair meets a weight
+    backend_of(grad_w).fill(grad_w, 0);
+  } else {
+    backend_of(grad_w).conv2d_backward_weight(params, g, x4, grad_w);
+  }
   return grad_w;
 }
 
