@@ -3,6 +3,8 @@
 // itself is the backend's (oneDNN on the CPU, cuDNN on CUDA).
 #include "ignis/ops/conv.hpp"
 
+#include <algorithm>
+
 #include "conv_shapes.hpp"
 #include "op_utils.hpp"
 
@@ -12,7 +14,9 @@ using namespace ops_detail;
 
 namespace {
 
-kernels::Conv2dParams resolve(const Conv2dOptions& o, const Shape& w_shape) {
+/// The convolution's parameters for an (N, C, H, W) input x and weight w (kKerasSame's padding
+/// depends on the input size).
+kernels::Conv2dParams resolve(const Conv2dOptions& o, const Shape& x_shape, const Shape& w_shape) {
   for (int d = 0; d < 2; ++d) {
     if (o.stride[d] <= 0 || o.dilation[d] <= 0 || o.padding[d] < 0) {
       detail::fail<ValueError>("[conv2d] stride and dilation must be positive and padding non-negative, got "
@@ -39,6 +43,16 @@ kernels::Conv2dParams resolve(const Conv2dOptions& o, const Shape& w_shape) {
                                    o.stride[0], o.stride[1]);
         }
         const std::int64_t total = o.dilation[d] * (w_shape[2 + d] - 1);
+        p.pad_begin[d] = total / 2;
+        p.pad_end[d] = total - total / 2;
+        break;
+      }
+      case Padding::kKerasSame: {
+        // TensorFlow's rule: just enough for ceil(in / stride) outputs, the smaller half before.
+        const std::int64_t in = x_shape[2 + d], s = o.stride[d];
+        const std::int64_t out = (in + s - 1) / s;
+        const std::int64_t total =
+            std::max<std::int64_t>((out - 1) * s + (w_shape[2 + d] - 1) * o.dilation[d] + 1 - in, 0);
         p.pad_begin[d] = total / 2;
         p.pad_end[d] = total - total / 2;
         break;
@@ -98,7 +112,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const std::optional<Tensor>
   check_floating_same("conv2d", x, weight);
   const Tensor x4 = ops::contiguous(batched(x, "conv2d"));
   check_weight(x4.shape(), weight, options.groups);
-  const kernels::Conv2dParams params = resolve(options, weight.shape());
+  const kernels::Conv2dParams params = resolve(options, x4.shape(), weight.shape());
   Tensor b;
   if (bias) {
     check_defined(*bias, "conv2d", "bias");
@@ -123,7 +137,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const std::optional<Tensor>
 Tensor conv2d_backward_input(const Tensor& grad_out, const Tensor& weight, const Shape& x_shape,
                              const Conv2dOptions& options) {
   const Shape x4 = batched_shape(x_shape);
-  const kernels::Conv2dParams params = resolve(options, weight.shape());
+  const kernels::Conv2dParams params = resolve(options, x4, weight.shape());
   Tensor grad_x = new_tensor(x4, grad_out.dtype(), grad_out.device());
   const Tensor g = ops::contiguous(layout::view(ops::contiguous(grad_out), output_shape(params, x4, weight.shape())));
   if (grad_x.numel() == 0) {
@@ -139,7 +153,7 @@ Tensor conv2d_backward_input(const Tensor& grad_out, const Tensor& weight, const
 Tensor conv2d_backward_weight(const Tensor& grad_out, const Tensor& x, const Shape& weight_shape,
                               const Conv2dOptions& options) {
   const Tensor x4 = ops::contiguous(batched(x, "conv2d"));
-  const kernels::Conv2dParams params = resolve(options, weight_shape);
+  const kernels::Conv2dParams params = resolve(options, x4.shape(), weight_shape);
   Tensor grad_w = new_tensor(weight_shape, grad_out.dtype(), grad_out.device());
   const Tensor g =
       ops::contiguous(layout::view(ops::contiguous(grad_out), output_shape(params, x4.shape(), weight_shape)));
