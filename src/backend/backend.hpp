@@ -134,6 +134,6 @@ Backend& for_device(Device device);
 Backend& cpu_backend();
 
 /// Version of the C++ interface between libignis and the CUDA plugin; both must agree.
-inline constexpr int kPluginAbiVersion = 4;
+inline constexpr int kPluginAbiVersion = 5;  // 5: the plugin reports its cuDNN probe
 
 }  // namespace ignis::backend

@@ -62,6 +62,44 @@ TEST(CudaPlugin, ADecliningPluginPassesItsClassifiedReasonOn) {
   EXPECT_EQ(status.unavailable_kind, static_cast<int>(cuda::UnavailableKind::kDriverTooOld));
   EXPECT_EQ(status.cuda_error, 35);
   EXPECT_NE(status.reason.find("driver supports CUDA 12.2"), std::string::npos) << status.reason;
+  // The cuDNN probe runs before create(), so it is known even where CUDA is not.
+  EXPECT_EQ(status.cudnn_state, cuda::CudnnState::kTooOld);
+  EXPECT_EQ(status.cudnn_version, 80907);
+  EXPECT_NE(status.cudnn_message.find("What to do"), std::string::npos) << status.cudnn_message;
+}
+
+TEST(CudaPlugin, TheRealPluginProbesCudnnAtLoadWithoutAGpu) {
+  const CudaPluginStatus& status = cuda_plugin_status();
+  if (status.state == State::kNotBuilt || status.state == State::kLoadFailed) {
+    EXPECT_EQ(cuda::cudnn_status().state, cuda::CudnnState::kNoPlugin);
+    EXPECT_NE(cuda::cudnn_status().message.find(status.reason), std::string::npos) << cuda::cudnn_status().message;
+    return;
+  }
+  // Loaded (with or without a GPU): the probe's outcome is there and consistent.
+  const cuda::CudnnStatus cudnn = cuda::cudnn_status();
+  EXPECT_EQ(cudnn.state, status.cudnn_state);
+  EXPECT_NE(cudnn.state, cuda::CudnnState::kNoPlugin);
+  if (!build_info::kHaveCudnn) {
+    EXPECT_EQ(cudnn.state, cuda::CudnnState::kNotBuilt);
+  }
+  if (cudnn.state == cuda::CudnnState::kAvailable) {
+    EXPECT_GE(cudnn.version, 90000);
+    EXPECT_EQ(cuda::cudnn_version(), cudnn.version);
+    EXPECT_TRUE(cudnn.message.empty()) << cudnn.message;
+  } else {
+    EXPECT_EQ(cuda::cudnn_version(), 0);
+    EXPECT_NE(cudnn.message.find("What to do"), std::string::npos) << cudnn.message;
+  }
+}
+
+TEST(CudaPlugin, CudnnStatesHaveDistinctStableNames) {
+  using cuda::CudnnState;
+  EXPECT_STREQ(cuda::name(CudnnState::kAvailable), "available");
+  EXPECT_STREQ(cuda::name(CudnnState::kNoPlugin), "no_plugin");
+  EXPECT_STREQ(cuda::name(CudnnState::kNotBuilt), "not_built");
+  EXPECT_STREQ(cuda::name(CudnnState::kNotFound), "not_found");
+  EXPECT_STREQ(cuda::name(CudnnState::kTooOld), "too_old");
+  EXPECT_STREQ(cuda::name(CudnnState::kIncomplete), "incomplete");
 }
 
 TEST(CudaPlugin, ForDeviceGivesTheCpuBackendOrAReason) {
