@@ -66,6 +66,14 @@ CudnnStatus cudnn_status() noexcept {
   }
 }
 
+std::string cudnn_version_text(int version) {
+  if (version <= 0) return "";
+  // cuDNN 9 changed the encoding: CUDNN_VERSION = major * 10000 + minor * 100 + patch (it was
+  // major * 1000 + minor * 100 + patch up to cuDNN 8).
+  if (version >= 90000) return fmt::format("{}.{}.{}", version / 10000, (version / 100) % 100, version % 100);
+  return fmt::format("{}.{}.{}", version / 1000, (version / 100) % 10, version % 100);
+}
+
 int cudnn_version() noexcept {
   const CudnnStatus s = cudnn_status();
   return s.state == CudnnState::kAvailable ? s.version : 0;

@@ -64,7 +64,7 @@ TEST(CudaPlugin, ADecliningPluginPassesItsClassifiedReasonOn) {
   EXPECT_NE(status.reason.find("driver supports CUDA 12.2"), std::string::npos) << status.reason;
   // The cuDNN probe runs before create(), so it is known even where CUDA is not.
   EXPECT_EQ(status.cudnn_state, cuda::CudnnState::kTooOld);
-  EXPECT_EQ(status.cudnn_version, 80907);
+  EXPECT_EQ(status.cudnn_version, 8907);
   EXPECT_NE(status.cudnn_message.find("What to do"), std::string::npos) << status.cudnn_message;
 }
 
@@ -90,6 +90,14 @@ TEST(CudaPlugin, TheRealPluginProbesCudnnAtLoadWithoutAGpu) {
     EXPECT_EQ(cuda::cudnn_version(), 0);
     EXPECT_NE(cudnn.message.find("What to do"), std::string::npos) << cudnn.message;
   }
+}
+
+TEST(CudaPlugin, CudnnVersionsAreSpelledInTheirOwnEncoding) {
+  EXPECT_EQ(cuda::cudnn_version_text(91900), "9.19.0");  // cuDNN 9: major * 10000 + minor * 100 + patch
+  EXPECT_EQ(cuda::cudnn_version_text(90100), "9.1.0");
+  EXPECT_EQ(cuda::cudnn_version_text(8907), "8.9.7");    // cuDNN 8: major * 1000 + minor * 100 + patch
+  EXPECT_EQ(cuda::cudnn_version_text(7605), "7.6.5");
+  EXPECT_EQ(cuda::cudnn_version_text(0), "");
 }
 
 TEST(CudaPlugin, CudnnStatesHaveDistinctStableNames) {

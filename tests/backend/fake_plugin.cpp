@@ -13,7 +13,7 @@ extern "C" int ignis_cuda_plugin_abi_version() { return FAKE_PLUGIN_ABI; }
 // Its cuDNN probe found a cuDNN 8.9.7: the loader must keep it even though create() declines.
 extern "C" int ignis_cuda_plugin_cudnn(char* message, unsigned long message_size, int* version) {
   std::snprintf(message, message_size, "fake plugin: cuDNN 8.9.7 is too old. What to do: install cuDNN 9");
-  *version = 80907;
+  *version = 8907;  // cuDNN 8's encoding: major * 1000 + minor * 100 + patch
   return static_cast<int>(ignis::cuda::CudnnState::kTooOld);
 }
 

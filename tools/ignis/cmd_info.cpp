@@ -118,9 +118,7 @@ nlohmann::json gpus_json() {
 nlohmann::json cudnn_json() {
   const cuda::CudnnStatus s = cuda::cudnn_status();
   return {{"state", cuda::name(s.state)},
-          {"version", s.version > 0 ? nlohmann::json(fmt::format("{}.{}.{}", s.version / 10000,
-                                                                 (s.version / 100) % 100, s.version % 100))
-                                    : nlohmann::json(nullptr)},
+          {"version", s.version > 0 ? nlohmann::json(cuda::cudnn_version_text(s.version)) : nlohmann::json(nullptr)},
           {"message", s.message}};
 }
 
@@ -225,7 +223,7 @@ void print_info(const nlohmann::json& j) {
                version.empty() ? "not found" : version, what);
   };
   lib_line("cuBLAS/cuBLASLt", libs["cublas"], "");
-  lib_line("cuDNN", libs["cudnn"], "");
+  lib_line("cuDNN", libs["cudnn"], libs["cudnn"].get<std::string>().empty() ? "" : " (headers; the library found at run time: Devices)");
   lib_line("NCCL", libs["nccl"], "");
   lib_line(
       "oneDNN", libs["onednn"],

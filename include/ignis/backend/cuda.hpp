@@ -51,12 +51,16 @@ const char* name(CudnnState state) noexcept;
 
 struct CudnnStatus {
   CudnnState state = CudnnState::kNoPlugin;
-  int version = 0;      // cudnnGetVersion() of the library found (90100 = 9.1.0; kept when too old), else 0
+  int version = 0;      // cudnnGetVersion() of the library found (90100 = 9.1.0; kept when too old), else 0;
+                        // cudnn_version_text() spells it
   std::string message;  // why it cannot be used, with "What to do: ..."; empty when available
 };
 
 /// Never throws; loads the plugin on first use.
 CudnnStatus cudnn_status() noexcept;
+/// "9.1.0" for 90100 (cuDNN 9 on: major * 10000 + minor * 100 + patch), "8.9.7" for 8907 (cuDNN 8
+/// and older: major * 1000 + minor * 100 + patch), "" for 0.
+std::string cudnn_version_text(int version);
 /// The version of the usable cuDNN (90100 = 9.1.0), or 0 when convolutions cannot run on CUDA.
 int cudnn_version() noexcept;
 

@@ -24,8 +24,6 @@ struct Loaded {
   CudnnProbe probe;
 };
 
-std::string version_text(std::size_t v) { return fmt::format("{}.{}.{}", v / 10000, (v / 100) % 100, v % 100); }
-
 std::string what_to_do() {
   const int cuda_major = CUDART_VERSION / 1000;
   return fmt::format("What to do: install cuDNN 9 for CUDA {0} (the cudnn9-cuda-{0} package of NVIDIA's "
@@ -78,7 +76,8 @@ Loaded load() {
     probe.version = static_cast<int>(version);
     if (version < kMinVersion) {
       probe.state = CudnnState::kTooOld;
-      probe.message = fmt::format("cuDNN {} ({}) is too old: ignis needs cuDNN 9 or newer. {}", version_text(version),
+      probe.message = fmt::format("cuDNN {} ({}) is too old: ignis needs cuDNN 9 or newer. {}",
+                                  cuda::cudnn_version_text(static_cast<int>(version)),
                                   path, what_to_do());
       return r;
     }
