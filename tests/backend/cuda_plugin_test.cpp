@@ -55,6 +55,14 @@ TEST(CudaPlugin, AWrongAbiVersionIsRefusedWithWhatToDo) {
   EXPECT_NE(status.reason.find("rebuild"), std::string::npos) << status.reason;
 }
 
+TEST(CudaPlugin, APluginWithoutTheCudnnEntryPointIsRefusedWithWhatToDo) {
+  const CudaPluginStatus status = load_cuda_plugin(FAKE_PLUGIN_NO_CUDNN);
+  EXPECT_EQ(status.state, State::kLoadFailed);
+  EXPECT_EQ(status.backend, nullptr);
+  EXPECT_NE(status.reason.find("lacks ignis_cuda_plugin_cudnn"), std::string::npos) << status.reason;
+  EXPECT_NE(status.reason.find("rebuild"), std::string::npos) << status.reason;
+}
+
 TEST(CudaPlugin, ADecliningPluginPassesItsClassifiedReasonOn) {
   const CudaPluginStatus status = load_cuda_plugin(FAKE_PLUGIN_DECLINES);
   EXPECT_EQ(status.state, State::kCreateFailed);
