@@ -2,12 +2,13 @@
 """Prints the GPU benchmark table of scripts/gpu-check (standard library only).
 
 Usage: gpu_summary.py OUT_DIR   reads, when present:
-  train_step_cuda.json     bench/train_step_bench with IGNIS_BENCH_DEVICE=cuda (W1-W3, ignis)
-  peer_cuda.json           bench/peer/train_step_peer.py --device cuda (PyTorch eager)
+  train_step_cuda.json     bench/train_step_bench with IGNIS_BENCH_DEVICE=cuda (W1-W4, ignis)
+  peer_cuda.json           bench/peer/train_step_peer.py --device cuda --workloads W1,W2,W3,W4 (PyTorch eager)
   peer_cuda_compile.json   bench/peer/train_step_peer.py --device cuda --compile --workloads W3
   cuda_bench.json          bench/cuda_bench (W6 vs cuBLAS, W7 overhead and bandwidth)
 Goals: the GPU column of BENCHMARKS.md (W1, W2 >= 3x PyTorch eager; W3 >= 1x torch.compile;
-W6 >= 0.95x cuBLAS; W7 <= 5 us per op).
+W4 (the CNN step, batch 64 on both sides, so the step-time ratio is the samples/s ratio) >= 1x
+PyTorch eager; W6 >= 0.95x cuBLAS; W7 <= 5 us per op).
 """
 import json
 import os
@@ -46,7 +47,7 @@ def main():
     print(f"GPU benchmarks on {cuda_ctx.get('device', '?')}; peer torch {eager_ctx.get('torch_version', 'not run')}")
     print(f"  {'workload':<34} {'ignis':>16} {'peer':>16} {'ratio':>8}  {'goal':<22} result")
     for w, peer_rows, tag, goal in (("W1", eager, "torch", 3.0), ("W2", eager, "torch", 3.0),
-                                    ("W3", compiled, "torch_compile", 1.0)):
+                                    ("W3", compiled, "torch_compile", 1.0), ("W4", eager, "torch", 1.0)):
         a, b = ignis.get(f"{w}/ignis/step"), peer_rows.get(f"{w}/{tag}/step")
         if a is None or b is None:
             line(f"{w} step (us)", "missing" if a is None else f"{a['real_time']:.1f}",

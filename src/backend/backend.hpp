@@ -78,6 +78,9 @@ class Backend {
   /// 2-D convolution (cross-correlation, as PyTorch) in NCHW: x (N, C, H, W), weight (O, C/groups,
   /// kH, kW), bias (O) or undefined, out (N, O, OH, OW) with OH/OW from kernels/conv_params.hpp.
   /// All contiguous, one floating dtype (float32 or float64).
+  /// Never empty: the ops layer answers empty problems itself (an output with no elements, an
+  /// input with none: the bias alone; a gradient pass with nothing to reach: zeros), so x,
+  /// weight, out, grad_out and the gradients of all three methods have at least one element.
   virtual void conv2d(const Conv2dParams& params, const Tensor& x, const Tensor& weight, const Tensor& bias,
                       const Tensor& out) = 0;
   /// The gradient of conv2d with respect to x: grad_x (N, C, H, W) = convᵀ(grad_out, weight).
@@ -147,6 +150,6 @@ Backend& for_device(Device device);
 Backend& cpu_backend();
 
 /// Version of the C++ interface between libignis and the CUDA plugin; both must agree.
-inline constexpr int kPluginAbiVersion = 5;
+inline constexpr int kPluginAbiVersion = 5;  // 5: batch_norm ops; the plugin reports its cuDNN probe
 
 }  // namespace ignis::backend

@@ -41,6 +41,44 @@ const char* name(UnavailableKind kind) noexcept {
   return "other";
 }
 
+const char* name(CudnnState state) noexcept {
+  switch (state) {
+    case CudnnState::kAvailable: return "available";
+    case CudnnState::kNoPlugin: return "no_plugin";
+    case CudnnState::kNotBuilt: return "not_built";
+    case CudnnState::kNotFound: return "not_found";
+    case CudnnState::kTooOld: return "too_old";
+    case CudnnState::kIncomplete: return "incomplete";
+  }
+  return "not_found";
+}
+
+CudnnStatus cudnn_status() noexcept {
+  try {
+    const backend::CudaPluginStatus& s = backend::cuda_plugin_status();
+    if (s.state == backend::CudaPluginStatus::State::kNotBuilt ||
+        s.state == backend::CudaPluginStatus::State::kLoadFailed) {
+      return {CudnnState::kNoPlugin, 0, "the CUDA plugin is not loaded: " + s.reason};
+    }
+    return {s.cudnn_state, s.cudnn_version, s.cudnn_message};
+  } catch (...) {
+    return {CudnnState::kNoPlugin, 0, "the CUDA plugin could not be inspected"};
+  }
+}
+
+std::string cudnn_version_text(int version) {
+  if (version <= 0) return "";
+  // cuDNN 9 changed the encoding: CUDNN_VERSION = major * 10000 + minor * 100 + patch (it was
+  // major * 1000 + minor * 100 + patch up to cuDNN 8).
+  if (version >= 90000) return fmt::format("{}.{}.{}", version / 10000, (version / 100) % 100, version % 100);
+  return fmt::format("{}.{}.{}", version / 1000, (version / 100) % 10, version % 100);
+}
+
+int cudnn_version() noexcept {
+  const CudnnStatus s = cudnn_status();
+  return s.state == CudnnState::kAvailable ? s.version : 0;
+}
+
 bool is_available() noexcept { return runtime() != nullptr && device_count() > 0; }
 
 UnavailableReason unavailable_reason() noexcept {

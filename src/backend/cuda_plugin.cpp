@@ -64,6 +64,23 @@ CudaPluginStatus load_cuda_plugin(const std::string& path) {
                                 status.path, plugin_abi, kPluginAbiVersion);
     return status;
   }
+  auto cudnn = reinterpret_cast<PluginCudnnFn>(dlsym(handle, kPluginCudnnSymbol));
+  if (cudnn == nullptr) {
+    dlclose(handle);
+    status.state = CudaPluginStatus::State::kLoadFailed;
+    status.reason = fmt::format("{} claims plugin ABI {} but lacks {}; rebuild ignis so both come from the same build",
+                                status.path, kPluginAbiVersion, kPluginCudnnSymbol);
+    return status;
+  }
+  char cudnn_message[1024] = {};
+  const int cudnn_state = cudnn(cudnn_message, sizeof(cudnn_message), &status.cudnn_version);
+  status.cudnn_message = cudnn_message;
+  status.cudnn_state = cudnn_state >= 0 && cudnn_state <= static_cast<int>(cuda::CudnnState::kIncomplete)
+                           ? static_cast<cuda::CudnnState>(cudnn_state)
+                           : cuda::CudnnState::kNotFound;
+  if (status.cudnn_state != cuda::CudnnState::kAvailable && status.cudnn_message.empty()) {
+    status.cudnn_message = fmt::format("the CUDA plugin reported cuDNN state {} without a reason", cudnn_state);
+  }
   char error[1024] = {};
   status.backend = create(error, sizeof(error), &status.unavailable_kind, &status.cuda_error);
   if (status.backend == nullptr) {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "backend.hpp"
+#include "ignis/backend/cuda.hpp"
 
 namespace ignis::backend {
 
@@ -17,6 +18,11 @@ struct CudaPluginStatus {
   /// cudaError_t code behind it.
   int unavailable_kind = 0;
   int cuda_error = 0;
+  /// The plugin's cuDNN probe, made when it loads (before create, so known without a GPU): a
+  /// cuda::CudnnState value, cudnnGetVersion() of the library found, and why it is not usable.
+  cuda::CudnnState cudnn_state = cuda::CudnnState::kNoPlugin;
+  int cudnn_version = 0;
+  std::string cudnn_message;
 };
 
 /// Loads the plugin on the first call (thread-safe) and returns the outcome. The plugin is
@@ -29,11 +35,15 @@ CudaPluginStatus load_cuda_plugin(const std::string& path);
 /// Symbols the plugin exports (extern "C").
 inline constexpr const char* kPluginAbiSymbol = "ignis_cuda_plugin_abi_version";
 inline constexpr const char* kPluginCreateSymbol = "ignis_cuda_plugin_create";
+inline constexpr const char* kPluginCudnnSymbol = "ignis_cuda_plugin_cudnn";
 /// int ignis_cuda_plugin_abi_version();
 using PluginAbiFn = int (*)();
 /// Backend* ignis_cuda_plugin_create(char* error, size_t error_size, int* kind, int* cuda_error):
 /// the backend, or null with a message in error, a cuda::UnavailableKind in *kind and the CUDA
 /// error code in *cuda_error.
 using PluginCreateFn = Backend* (*)(char* error, unsigned long error_size, int* kind, int* cuda_error);
+/// int ignis_cuda_plugin_cudnn(char* message, size_t message_size, int* version) (ABI 5): the
+/// cuda::CudnnState of the plugin's cuDNN probe, its message and the version found.
+using PluginCudnnFn = int (*)(char* message, unsigned long message_size, int* version);
 
 }  // namespace ignis::backend

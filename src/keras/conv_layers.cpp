@@ -155,12 +155,10 @@ std::shared_ptr<detail::LayerImpl> pooling(const char* type, const char* base, s
 Conv2D::Conv2D(std::int64_t filters, std::array<std::int64_t, 2> kernel_size, Conv2DOptions options)
     : Layer([&] {
         const DataFormat format = parse_format(options.data_format, "Conv2D");
-        const Padding padding = parse_padding(options.padding, "Conv2D");
-        if (padding == Padding::kSame && options.strides != Size2{1, 1}) {
-          ignis::detail::fail<ValueError>("[Conv2D] padding=\"same\" is supported with strides (1, 1) only, got ({}, "
-                                          "{})",
-                                          options.strides[0], options.strides[1]);
-        }
+        // Keras's 'same' is TensorFlow's: ceil(in / stride) outputs for any stride (PyTorch's,
+        // which nn::Conv2d keeps, refuses strides).
+        const Padding parsed = parse_padding(options.padding, "Conv2D");
+        const Padding padding = parsed == Padding::kSame ? Padding::kKerasSame : parsed;
         if (filters < 1) ignis::detail::fail<ValueError>("[Conv2D] filters must be ≥ 1, got {}", filters);
         const nn::Conv2dOptions conv{.stride = options.strides,
                                      .dilation = options.dilation_rate,

@@ -66,6 +66,8 @@ std::string Conv2d::extra_repr() const {
                               pair(options_.stride));
   if (options_.padding_mode == Padding::kSame) {
     r += ", padding=same";
+  } else if (options_.padding_mode == Padding::kKerasSame) {
+    r += ", padding=same (Keras: ceil(in / stride) outputs)";
   } else if (options_.padding_mode == Padding::kValid) {
     r += ", padding=valid";
   } else if (options_.padding != Size2{0, 0}) {

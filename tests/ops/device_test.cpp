@@ -1,5 +1,8 @@
 // What happens when CUDA is asked for on a build or machine that cannot provide it.
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
+
+#include <cstdlib>
 
 #include "support/reference.hpp"
 
@@ -13,6 +16,22 @@ TEST(CudaUnavailable, AllocatingOnCudaExplainsWhyAndWhatToDo) {
                          status.reason.c_str(), "ignis doctor");
   IGNIS_EXPECT_THROW_MSG(ones({2}).to(Device("cuda")), BackendUnavailableError, "CUDA is not available");
   EXPECT_FALSE(status.reason.empty());
+}
+
+// The helper of CPU-vs-GPU agreement cases that catch BackendUnavailableError from an op: a
+// visible skip on a machine without a GPU, a failure under IGNIS_REQUIRE_CUDA=1 (gpu-check) and
+// always on the CPU.
+TEST(OpSkipReason, SkipsOnCudaButFailsWhereEveryCaseMustRun) {
+  const char* saved = std::getenv("IGNIS_REQUIRE_CUDA");
+  const std::string restore = saved != nullptr ? saved : "";
+  ::unsetenv("IGNIS_REQUIRE_CUDA");
+  EXPECT_EQ(testing::op_skip_reason(Device::cuda(0), "[conv2d] cuDNN is not usable"),
+            "cannot run on cuda:0: [conv2d] cuDNN is not usable");
+  ::setenv("IGNIS_REQUIRE_CUDA", "1", 1);
+  EXPECT_NONFATAL_FAILURE(testing::op_skip_reason(Device::cuda(0), "no cuDNN"), "IGNIS_REQUIRE_CUDA=1");
+  ::unsetenv("IGNIS_REQUIRE_CUDA");
+  EXPECT_NONFATAL_FAILURE(testing::op_skip_reason(Device::cpu(), "no cuDNN"), "the CPU must run every case");
+  if (saved != nullptr) ::setenv("IGNIS_REQUIRE_CUDA", restore.c_str(), 1);
 }
 
 TEST(DeviceMismatch, MixingDevicesIsAnErrorThatSaysWhatToDo) {

@@ -151,16 +151,31 @@ std::filesystem::path unique_temp_path(const std::string& stem, const std::strin
 
 std::vector<Device> test_devices() { return {Device::cpu(), Device::cuda(0)}; }
 
+namespace {
+// scripts/gpu-check sets IGNIS_REQUIRE_CUDA=1 on a GPU machine: there, a CUDA case that would
+// skip is a failure.
+bool cuda_required() {
+  const char* required = std::getenv("IGNIS_REQUIRE_CUDA");
+  return required != nullptr && required[0] == '1';
+}
+}  // namespace
+
 std::string device_skip_reason(Device device) {
   if (device.is_cpu()) return "";
   const auto status = diag::cuda_backend_status();
   if (status.available) return "";
-  // scripts/gpu-check sets IGNIS_REQUIRE_CUDA=1 on a GPU machine: there, a CUDA case that would
-  // skip is a failure.
-  if (const char* required = std::getenv("IGNIS_REQUIRE_CUDA"); required != nullptr && required[0] == '1') {
-    ADD_FAILURE() << "IGNIS_REQUIRE_CUDA=1 but CUDA is not usable: " << status.reason;
-  }
+  if (cuda_required()) ADD_FAILURE() << "IGNIS_REQUIRE_CUDA=1 but CUDA is not usable: " << status.reason;
   return "no usable CUDA device: " + status.reason;
+}
+
+std::string op_skip_reason(Device device, const std::string& why) {
+  const std::string reason = fmt::format("cannot run on {}: {}", device.str(), why);
+  if (device.is_cpu()) {
+    ADD_FAILURE() << "the CPU must run every case, but it " << reason;
+  } else if (cuda_required()) {
+    ADD_FAILURE() << "IGNIS_REQUIRE_CUDA=1 but this case " << reason;
+  }
+  return reason;
 }
 
 std::string device_name(const ::testing::TestParamInfo<Device>& info) {

@@ -59,6 +59,11 @@ std::filesystem::path unique_temp_path(const std::string& stem, const std::strin
 /// test failure (scripts/gpu-check: no CUDA case may skip on a GPU machine).
 std::vector<Device> test_devices();
 std::string device_skip_reason(Device device);
+/// The skip message of a case on `device` that cannot run because `why` (e.g. an op threw
+/// BackendUnavailableError: no cuDNN). Use it as `GTEST_SKIP() << op_skip_reason(...)`. The CPU
+/// must run everything, and with IGNIS_REQUIRE_CUDA=1 so must CUDA: there it also records a test
+/// failure, so a GPU machine cannot silently skip a CPU-vs-GPU agreement case.
+std::string op_skip_reason(Device device, const std::string& why);
 std::string device_name(const ::testing::TestParamInfo<Device>& info);
 
 /// Base of tests that run once per device; CUDA cases skip visibly where there is no GPU.

@@ -102,6 +102,73 @@ TEST(Cli, InfoRecognisesTheToolkitsStubDriver) {
 #endif
 }
 
+// The CUDA plugin probes cuDNN when it loads (cudnnGetVersion needs no GPU), so these run on
+// every CUDA build: IGNIS_CUDNN_LIBRARY points the probe at a missing or a fake library.
+class CliCudnn : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!ignis::build_info::kCudaBuilt) GTEST_SKIP() << "this build has no CUDA plugin";
+    if (!ignis::build_info::kHaveCudnn) GTEST_SKIP() << "this CUDA plugin was built without cuDNN's headers";
+  }
+  static nlohmann::json cudnn_with(const std::string& library) {
+    const CliResult r = run("info --json", "IGNIS_CUDNN_LIBRARY=" + library);
+    EXPECT_EQ(r.status, 0) << r.output;
+    return nlohmann::json::parse(r.output)["cuda"]["cudnn"];
+  }
+};
+
+TEST_F(CliCudnn, InfoReportsTheCudnnTheProbeFound) {
+  const CliResult r = run("info --json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto cudnn = nlohmann::json::parse(r.output)["cuda"]["cudnn"];
+  if (cudnn["state"] == "available") {
+    EXPECT_EQ(cudnn["version"].get<std::string>().substr(0, 1), "9") << cudnn;
+    EXPECT_EQ(cudnn["message"], "");
+    EXPECT_NE(run("info").output.find("cuDNN            " + cudnn["version"].get<std::string>() + " loaded"),
+              std::string::npos);
+  } else {
+    EXPECT_NE(cudnn["message"].get<std::string>().find("What to do"), std::string::npos) << cudnn;
+  }
+}
+
+TEST_F(CliCudnn, AMissingCudnnIsReportedWithWhatToDoAndCudaStaysAsItWas) {
+  const std::string missing = "/nonexistent/libcudnn.so.9";
+  const CliResult plain = run("info --json");
+  const CliResult r = run("info --json", "IGNIS_CUDNN_LIBRARY=" + missing);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  const auto& cudnn = j["cuda"]["cudnn"];
+  EXPECT_EQ(cudnn["state"], "not_found") << cudnn;
+  EXPECT_TRUE(cudnn["version"].is_null());
+  const std::string message = cudnn["message"];
+  EXPECT_NE(message.find(missing), std::string::npos) << message;  // dlerror's text names it
+  EXPECT_NE(message.find("What to do: install cuDNN 9"), std::string::npos) << message;
+  // cuDNN missing does not change whether CUDA itself is available.
+  EXPECT_EQ(j["cuda"]["available"], nlohmann::json::parse(plain.output)["cuda"]["available"]);
+  const CliResult text = run("info", "IGNIS_CUDNN_LIBRARY=" + missing);
+  EXPECT_NE(text.output.find("cuDNN            not usable, so convolutions cannot run on CUDA"), std::string::npos)
+      << text.output;
+}
+
+TEST_F(CliCudnn, ATooOldCudnnIsNamedWithItsVersion) {
+  const auto cudnn = cudnn_with(FAKE_CUDNN_TOO_OLD);
+  EXPECT_EQ(cudnn["state"], "too_old") << cudnn;
+  EXPECT_EQ(cudnn["version"], "8.9.7");
+  const std::string message = cudnn["message"];
+  EXPECT_NE(message.find("cuDNN 8.9.7"), std::string::npos) << message;
+  EXPECT_NE(message.find("needs cuDNN 9 or newer"), std::string::npos) << message;
+  EXPECT_NE(message.find(FAKE_CUDNN_TOO_OLD), std::string::npos) << message;
+}
+
+TEST_F(CliCudnn, ACudnnLackingEntryPointsNamesThem) {
+  const auto cudnn = cudnn_with(FAKE_CUDNN_INCOMPLETE);
+  EXPECT_EQ(cudnn["state"], "incomplete") << cudnn;
+  EXPECT_EQ(cudnn["version"], "9.1.0");
+  const std::string message = cudnn["message"];
+  EXPECT_NE(message.find("cudnnConvolutionForward"), std::string::npos) << message;
+  EXPECT_NE(message.find("What to do"), std::string::npos) << message;
+}
+
 TEST(Cli, InfoTextHasItsSectionsAndHonoursOmpNumThreads) {
   const CliResult r = run("info");
   ASSERT_EQ(r.status, 0) << r.output;

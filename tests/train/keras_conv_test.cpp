@@ -3,8 +3,12 @@
 // horizontal from vertical bars.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <random>
+#include <tuple>
 
+#include "support/conv_reference.hpp"
 #include "support/reference.hpp"
 
 namespace ignis::keras {
@@ -60,6 +64,72 @@ TEST(KerasConv, ChannelsFirstNeedsNoTransposesAndAgreesWithChannelsLast) {
   EXPECT_TRUE(testing::all_close(y_last, y_first.shape(), testing::values_of(y_first), 1e-5, 1e-6));
 }
 
+/// TensorFlow's 'same' padding of one dimension: (before, after).
+std::pair<std::int64_t, std::int64_t> tf_same_padding(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t d) {
+  const std::int64_t out = (in + s - 1) / s;  // ceil(in / s)
+  const std::int64_t total = std::max<std::int64_t>((out - 1) * s + (k - 1) * d + 1 - in, 0);
+  return {total / 2, total - total / 2};
+}
+
+// Keras (TensorFlow) allows padding="same" with strides: ceil(in / stride) outputs, the padding
+// from TF's formula with the smaller half before. Shapes as TF's formula says, values against the
+// double-precision reference with that padding (channels_last and channels_first).
+TEST(KerasConv, SamePaddingWithStridesFollowsTensorFlow) {
+  struct Case {
+    Shape image;  // (H, W, C)
+    std::int64_t filters;
+    std::array<std::int64_t, 2> kernel, strides, dilation;
+  };
+  const Case cases[] = {
+      {{7, 8, 1}, 4, {3, 3}, {2, 2}, {1, 1}},   // H: (1, 1), W: (0, 1)
+      {{10, 5, 2}, 2, {4, 4}, {3, 2}, {1, 1}},  // H: (1, 2), W: (1, 2)
+      {{6, 9, 3}, 3, {2, 5}, {2, 3}, {1, 1}},   // H: (0, 0), W: (1, 2)
+      {{9, 9, 2}, 2, {3, 3}, {1, 1}, {2, 1}},   // stride 1: PyTorch's 'same' too
+      {{4, 4, 1}, 1, {1, 1}, {3, 3}, {1, 1}},   // nothing to pad: (0, 0)
+  };
+  for (const Case& c : cases) {
+    for (const char* format : {"channels_last", "channels_first"}) {
+      SCOPED_TRACE(::testing::Message() << "image (" << c.image[0] << ", " << c.image[1] << ", " << c.image[2]
+                                        << "), kernel " << c.kernel[0] << "x" << c.kernel[1] << ", strides "
+                                        << c.strides[0] << "x" << c.strides[1] << ", " << format);
+      const bool last = std::string(format) == "channels_last";
+      clear_session();
+      manual_seed(11);
+      const Shape input = last ? c.image : Shape{c.image[2], c.image[0], c.image[1]};
+      Sequential model({Input(input), Conv2D(c.filters, c.kernel,
+                                             {.strides = c.strides, .padding = "same", .dilation_rate = c.dilation,
+                                              .data_format = format})});
+      const std::int64_t oh = (c.image[0] + c.strides[0] - 1) / c.strides[0];
+      const std::int64_t ow = (c.image[1] + c.strides[1] - 1) / c.strides[1];
+      const Tensor x_nhwc = testing::random_tensor({2, c.image[0], c.image[1], c.image[2]}, kFloat32,
+                                                   testing::Layout::kContiguous, -1, 1, 12);
+      const Tensor x_nchw = x_nhwc.permute({0, 3, 1, 2}).contiguous();
+      const Tensor y = model(last ? x_nhwc : x_nchw);
+      const Tensor y_nchw = last ? y.permute({0, 3, 1, 2}) : y;
+      EXPECT_EQ(y_nchw.shape(), (Shape{2, c.filters, oh, ow}));
+
+      Tensor w, b;
+      for (const auto& [key, value] : model.module().state_dict()) {
+        if (key.ends_with("weight")) w = value;
+        if (key.ends_with("bias")) b = value;
+      }
+      ASSERT_TRUE(w.defined() && b.defined());
+      testing::ConvRefParams p;
+      for (int d = 0; d < 2; ++d) {
+        p.stride[d] = c.strides[static_cast<std::size_t>(d)];
+        p.dilation[d] = c.dilation[static_cast<std::size_t>(d)];
+        std::tie(p.pad_begin[d], p.pad_end[d]) =
+            tf_same_padding(c.image[static_cast<std::size_t>(d)], c.kernel[static_cast<std::size_t>(d)], p.stride[d],
+                            p.dilation[d]);
+      }
+      const testing::RefResult ref =
+          testing::conv2d_reference(x_nchw.shape(), testing::values_of(x_nchw), w.shape(), testing::values_of(w),
+                                    testing::values_of(b), p);
+      EXPECT_TRUE(testing::all_close(y_nchw, ref.shape, ref.values, 1e-4, 1e-5));
+    }
+  }
+}
+
 TEST(KerasConv, BatchNormalizationUsesKerasMomentum) {
   clear_session();
   Sequential model({Input({2}), BatchNormalization(-1, /*momentum=*/0.9)});
@@ -74,7 +144,6 @@ TEST(KerasConv, BatchNormalizationUsesKerasMomentum) {
 
 TEST(KerasConv, BadLayerArgumentsAreTypedErrors) {
   IGNIS_EXPECT_THROW_MSG(Conv2D(4, 3, {.padding = "causal"}), ValueError, "[Conv2D]", "\"valid\" or \"same\"");
-  IGNIS_EXPECT_THROW_MSG(Conv2D(4, 3, {.strides = {2, 2}, .padding = "same"}), ValueError, "strides (1, 1) only");
   IGNIS_EXPECT_THROW_MSG(MaxPooling2D({2, 2}, {.data_format = "nhwc"}), ValueError, "data_format");
   IGNIS_EXPECT_THROW_MSG(Sequential({Input({28, 28}), Conv2D(4, 3)}), ShapeError, "needs image inputs", "Reshape");
 }

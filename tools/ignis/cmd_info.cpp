@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "ignis/backend/cuda.hpp"
 #include "ignis/core/build_info.hpp"
 #include "ignis/core/threads.hpp"
 #include "ignis/diag/probes.hpp"
@@ -112,6 +113,15 @@ nlohmann::json gpus_json() {
           {"summary", fmt::format("{}", fmt::join(why, "; "))}};
 }
 
+/// cuDNN as the CUDA plugin found it at load: the version is the library's own, kept even when
+/// too old; null when none was loaded.
+nlohmann::json cudnn_json() {
+  const cuda::CudnnStatus s = cuda::cudnn_status();
+  return {{"state", cuda::name(s.state)},
+          {"version", s.version > 0 ? nlohmann::json(cuda::cudnn_version_text(s.version)) : nlohmann::json(nullptr)},
+          {"message", s.message}};
+}
+
 nlohmann::json info_json() {
   const auto cpu = diag::cpu_info();
   const auto dnnl = diag::onednn_info();
@@ -131,7 +141,8 @@ nlohmann::json info_json() {
         {"available", cuda.available},
         {"plugin", cuda.plugin_path},
         {"reason", cuda.reason},
-        {"reason_kind", cuda.reason_kind}}},
+        {"reason_kind", cuda.reason_kind},
+        {"cudnn", cudnn_json()}}},
       {"libraries",
        {{"cublas", build_info::kHaveCublas ? build_info::kCudaToolkitVersion : ""},
         {"cudnn", build_info::kCudnnVersion},
@@ -212,7 +223,7 @@ void print_info(const nlohmann::json& j) {
                version.empty() ? "not found" : version, what);
   };
   lib_line("cuBLAS/cuBLASLt", libs["cublas"], "");
-  lib_line("cuDNN", libs["cudnn"], "");
+  lib_line("cuDNN", libs["cudnn"], libs["cudnn"].get<std::string>().empty() ? "" : " (headers; the library found at run time: Devices)");
   lib_line("NCCL", libs["nccl"], "");
   lib_line(
       "oneDNN", libs["onednn"],
@@ -237,6 +248,15 @@ void print_info(const nlohmann::json& j) {
     fmt::print("  {} cuda             plugin {}\n", mark(true), cuda["plugin"].get<std::string>());
   } else {
     fmt::print("  {} cuda             {}\n", mark(false), cuda["reason"].get<std::string>());
+  }
+  // Convolutions on CUDA need cuDNN; the plugin probes it at load, GPU or not.
+  const auto& cudnn = cuda["cudnn"];
+  if (cudnn["state"] == "available") {
+    fmt::print("  {} cuDNN            {} loaded (convolutions on CUDA)\n", mark(true),
+               cudnn["version"].get<std::string>());
+  } else if (cudnn["state"] != "no_plugin") {
+    fmt::print("  {} cuDNN            not usable, so convolutions cannot run on CUDA: {}\n", mark(false),
+               cudnn["message"].get<std::string>());
   }
   print_gpus(j["gpus"]);
 }

@@ -33,6 +33,37 @@ struct UnavailableReason {
   int cuda_error = 0;   // the cudaError_t code behind it, when there is one
 };
 
+/// Whether convolutions can run on CUDA: cuDNN, probed once when the CUDA plugin loads (no GPU
+/// needed). CUDA without cuDNN still runs everything else (MLPs); conv2d on CUDA then throws
+/// BackendUnavailableError with the message.
+enum class CudnnState {
+  kAvailable = 0,   // cuDNN 9 or newer, with every entry point ignis calls
+  kNoPlugin = 1,    // the CUDA plugin is not loaded (unavailable_reason() says why)
+  kNotBuilt = 2,    // the plugin was built without cuDNN's headers
+  kNotFound = 3,    // libcudnn.so.9 (or $IGNIS_CUDNN_LIBRARY) could not be loaded (message: dlerror)
+  kTooOld = 4,      // found, but older than cuDNN 9
+  kIncomplete = 5,  // found, but lacks entry points ignis calls
+};
+
+/// A stable snake_case name of the state ("available", "not_found", "too_old", ...), as in
+/// `ignis info --json`.
+const char* name(CudnnState state) noexcept;
+
+struct CudnnStatus {
+  CudnnState state = CudnnState::kNoPlugin;
+  int version = 0;      // cudnnGetVersion() of the library found (90100 = 9.1.0; kept when too old), else 0;
+                        // cudnn_version_text() spells it
+  std::string message;  // why it cannot be used, with "What to do: ..."; empty when available
+};
+
+/// Never throws; loads the plugin on first use.
+CudnnStatus cudnn_status() noexcept;
+/// "9.1.0" for 90100 (cuDNN 9 on: major * 10000 + minor * 100 + patch), "8.9.7" for 8907 (cuDNN 8
+/// and older: major * 1000 + minor * 100 + patch), "" for 0.
+std::string cudnn_version_text(int version);
+/// The version of the usable cuDNN (90100 = 9.1.0), or 0 when convolutions cannot run on CUDA.
+int cudnn_version() noexcept;
+
 /// Never throws; loads the plugin on first use.
 bool is_available() noexcept;
 UnavailableReason unavailable_reason() noexcept;

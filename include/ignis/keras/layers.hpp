@@ -72,7 +72,7 @@ class Flatten : public Layer {
 /// "channels_first" ((C, H, W), ignis's native NCHW layout: no transposes around each layer).
 struct Conv2DOptions {
   std::array<std::int64_t, 2> strides = {1, 1};
-  std::string padding = "valid";  // "valid" or "same" (same: strides 1 only)
+  std::string padding = "valid";  // "valid" or "same" (TensorFlow's: ceil(in / strides) outputs)
   std::string activation = "";
   bool use_bias = true;
   std::array<std::int64_t, 2> dilation_rate = {1, 1};

@@ -21,8 +21,11 @@ namespace ignis {
 using Size2 = std::array<std::int64_t, 2>;
 
 /// kExplicit: Conv2dOptions::padding on both sides. kValid: no padding. kSame: output size =
-/// input size (stride 1 only); an odd total pads one more at the bottom/right, as PyTorch.
-enum class Padding { kExplicit, kValid, kSame };
+/// input size (stride 1 only, as PyTorch, which refuses 'same' with strides); an odd total pads
+/// one more at the bottom/right. kKerasSame: TensorFlow/Keras 'same', for any stride: output size
+/// = ceil(in / stride), total padding max((ceil(in / s) - 1) * s + (k - 1) * d + 1 - in, 0) (so
+/// it depends on the input size), the smaller half before; with stride 1 it equals kSame.
+enum class Padding { kExplicit, kValid, kSame, kKerasSame };
 
 struct Conv2dOptions {
   Size2 stride = {1, 1};

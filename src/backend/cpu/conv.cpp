@@ -267,15 +267,6 @@ void with_direct(DType dtype, const F& f) {
 
 void CpuBackend::conv2d(const Conv2dParams& params, const Tensor& x, const Tensor& weight, const Tensor& bias,
                         const Tensor& out) {
-  if (out.numel() == 0) return;
-  if (x.numel() == 0 || weight.size(1) == 0) {  // no input channels: the bias alone
-    if (bias.defined()) {
-      copy(layout::expand(layout::view(bias, {1, bias.size(0), 1, 1}), out.shape()), out);
-    } else {
-      fill(out, 0);
-    }
-    return;
-  }
   if (x.dtype() == DType::kFloat32) {
     const ConvKey key = make_key(params, x, weight, out, bias.defined());
     const ConvDescs d = describe(key);
@@ -296,11 +287,6 @@ void CpuBackend::conv2d(const Conv2dParams& params, const Tensor& x, const Tenso
 
 void CpuBackend::conv2d_backward_input(const Conv2dParams& params, const Tensor& grad_out, const Tensor& weight,
                                        const Tensor& grad_x) {
-  if (grad_x.numel() == 0) return;
-  if (grad_out.numel() == 0 || weight.numel() == 0) {
-    fill(grad_x, 0);
-    return;
-  }
   if (grad_x.dtype() == DType::kFloat32) {
     const ConvKey key = make_key(params, grad_x, weight, grad_out, false);
     const ConvDescs d = describe(key);
@@ -319,11 +305,6 @@ void CpuBackend::conv2d_backward_input(const Conv2dParams& params, const Tensor&
 
 void CpuBackend::conv2d_backward_weight(const Conv2dParams& params, const Tensor& grad_out, const Tensor& x,
                                         const Tensor& grad_weight) {
-  if (grad_weight.numel() == 0) return;
-  if (grad_out.numel() == 0 || x.numel() == 0) {
-    fill(grad_weight, 0);
-    return;
-  }
   if (x.dtype() == DType::kFloat32) {
     const ConvKey key = make_key(params, x, grad_weight, grad_out, false);
     const ConvDescs d = describe(key);

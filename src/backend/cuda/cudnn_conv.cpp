@@ -1,19 +1,27 @@
 // conv2d and its two gradients on CUDA through cuDNN's convolution API (forward, backward data,
-// backward filter), NCHW, float32 and float64. The algorithm is cuDNN's heuristic first choice
-// (cudnnGet*Algorithm_v7); its workspace comes from the device's caching allocator and is
-// released to it after the call (all work runs on the device's legacy default stream, in order,
-// so the block may be reused at once). float32 convolutions use FMA math (no TF32) unless
-// IGNIS_ALLOW_TF32=1, as the GEMMs. Host-only (.cpp).
+// backward filter), NCHW, float32 and float64. Each pass is the same three steps (run_pass): the
+// algorithm is cuDNN's heuristic first choice (cudnnGet*Algorithm_v7); its workspace comes from
+// the device's caching allocator and is released to it after the call (all work runs on the
+// device's legacy default stream, in order, so the block may be reused at once); then the call.
+// float32 convolutions use FMA math (no TF32) unless IGNIS_ALLOW_TF32=1, as the GEMMs.
+//
+// cuDNN pads both ends of a dimension equally. Padding that differs (padding='same' with an even
+// dilated kernel; Keras 'same' with strides) runs as cuDNN with the common part on an input padded
+// explicitly by the rest: a zero-filled copy of the input (forward, backward filter) or of its
+// gradient (backward data), i.e. one input's worth of extra device memory for that call.
+//
+// The ops layer answers empty problems (backend.hpp), so every tensor here has elements.
+// Host-only (.cpp).
 //
 // NOT YET RUN ON A GPU: this file compiles and links; scripts/gpu-check is what exercises it
 // (tests/ops/conv_test.cpp, ConvDevice).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <mutex>
-#include <vector>
 
 #include "cuda_backend.hpp"
 #include "cuda_check.hpp"
@@ -29,6 +37,7 @@ using cuda_detail::cudnn;
 using cuda_detail::CudnnApi;
 
 constexpr int kMaxDevices = 64;
+constexpr int kAlgoCandidates = 8;
 
 /// The cuDNN handle of a device (created on first use, on the device's default stream).
 cudnnHandle_t handle_for(int device, const CudnnApi& api) {
@@ -60,19 +69,38 @@ bool allow_tf32() {
   return v != nullptr && std::strcmp(v, "1") == 0;
 }
 
-/// The descriptors of one convolution: x (N, C, H, W), w (O, C/g, kH, kW), y (N, O, OH, OW).
+/// A convolution's padding split into what cuDNN does (the same at both ends) and what is left
+/// for an explicit copy (the difference, at the end with more).
+struct PaddingSplit {
+  std::int64_t common[2] = {0, 0};
+  std::int64_t extra_begin[2] = {0, 0};
+  std::int64_t extra_end[2] = {0, 0};
+
+  explicit PaddingSplit(const Conv2dParams& p) {
+    for (int d = 0; d < 2; ++d) {
+      common[d] = std::min(p.pad_begin[d], p.pad_end[d]);
+      extra_begin[d] = p.pad_begin[d] - common[d];
+      extra_end[d] = p.pad_end[d] - common[d];
+    }
+  }
+  bool needs_copy() const { return extra_begin[0] + extra_end[0] + extra_begin[1] + extra_end[1] > 0; }
+  /// An input shape grown by the explicit part.
+  Shape padded(const Shape& x) const {
+    return {x[0], x[1], x[2] + extra_begin[0] + extra_end[0], x[3] + extra_begin[1] + extra_end[1]};
+  }
+  /// The region of a padded tensor that holds the original input.
+  Tensor interior(const Tensor& padded, const Shape& x) const {
+    return layout::narrow(layout::narrow(padded, 2, extra_begin[0], x[2]), 3, extra_begin[1], x[3]);
+  }
+};
+
+/// The descriptors of one convolution: x (N, C, H, W), w (O, C/g, kH, kW), y (N, O, OH, OW),
+/// with the symmetric padding `pad` (x is already padded by the rest).
 class ConvSetup {
  public:
-  ConvSetup(const CudnnApi& api, const Conv2dParams& p, const Tensor& x_like, const Tensor& w_like,
-            const Tensor& y_like)
+  ConvSetup(const CudnnApi& api, const Conv2dParams& p, const PaddingSplit& pad, const Tensor& x_like,
+            const Tensor& w_like, const Tensor& y_like)
       : api_(api) {
-    if (p.pad_begin[0] != p.pad_end[0] || p.pad_begin[1] != p.pad_end[1]) {
-      throw BackendUnavailableError(fmt::format(
-          "[conv2d] cuDNN pads both sides equally, but this convolution pads ({}, {}) before and ({}, {}) after "
-          "(padding='same' with an even dilated kernel); use an odd kernel or explicit padding on CUDA, or run it "
-          "on the CPU",
-          p.pad_begin[0], p.pad_begin[1], p.pad_end[0], p.pad_end[1]));
-    }
     const cudnnDataType_t dt = data_type(x_like.dtype());
     IGNIS_CUDNN_CHECK(api.CreateTensorDescriptor(&x));
     IGNIS_CUDNN_CHECK(api.SetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, dt, narrow(x_like.size(0)),
@@ -87,7 +115,7 @@ class ConvSetup {
                                                 narrow(w_like.size(1)), narrow(w_like.size(2)),
                                                 narrow(w_like.size(3))));
     IGNIS_CUDNN_CHECK(api.CreateConvolutionDescriptor(&conv));
-    IGNIS_CUDNN_CHECK(api.SetConvolution2dDescriptor(conv, narrow(p.pad_begin[0]), narrow(p.pad_begin[1]),
+    IGNIS_CUDNN_CHECK(api.SetConvolution2dDescriptor(conv, narrow(pad.common[0]), narrow(pad.common[1]),
                                                      narrow(p.stride[0]), narrow(p.stride[1]),
                                                      narrow(p.dilation[0]), narrow(p.dilation[1]),
                                                      CUDNN_CROSS_CORRELATION, dt));
@@ -120,109 +148,152 @@ class ConvSetup {
   double one_d_ = 1.0, zero_d_ = 0.0;
 };
 
-/// The first algorithm of cuDNN's heuristic list that it reports as usable.
-template <class Perf>
-auto first_usable(const Perf* results, int count, const char* pass) {
-  for (int i = 0; i < count; ++i) {
-    if (results[i].status == CUDNN_STATUS_SUCCESS) return results[i].algo;
+// The three passes, as run_pass sees them: cuDNN's algorithm query, its workspace query and the
+// call, each from two inputs `a`, `b` to the output `out`.
+
+/// y = conv(x, w): a = x, b = w, out = y.
+struct Forward {
+  using Perf = cudnnConvolutionFwdAlgoPerf_t;
+  using Algo = cudnnConvolutionFwdAlgo_t;
+  static constexpr const char* kName = "forward";
+  static void find(const CudnnApi& api, cudnnHandle_t h, const ConvSetup& s, int* found, Perf* perf) {
+    IGNIS_CUDNN_CHECK(api.GetConvolutionForwardAlgorithm_v7(h, s.x, s.w, s.conv, s.y, kAlgoCandidates, found, perf));
   }
-  throw BackendUnavailableError(fmt::format("[conv2d] cuDNN offers no {} algorithm for this convolution", pass));
+  static std::size_t workspace(const CudnnApi& api, cudnnHandle_t h, const ConvSetup& s, Algo algo) {
+    std::size_t bytes = 0;
+    IGNIS_CUDNN_CHECK(api.GetConvolutionForwardWorkspaceSize(h, s.x, s.w, s.conv, s.y, algo, &bytes));
+    return bytes;
+  }
+  static void run(const CudnnApi& api, cudnnHandle_t h, const ConvSetup& s, Algo algo, void* ws, std::size_t bytes,
+                  const void* a, const void* b, void* out) {
+    IGNIS_CUDNN_CHECK(
+        api.ConvolutionForward(h, s.one(), s.x, a, s.w, b, s.conv, algo, ws, bytes, s.zero(), s.y, out));
+  }
+};
+
+/// dx = convᵀ(dy, w): a = w, b = dy, out = dx.
+struct BackwardData {
+  using Perf = cudnnConvolutionBwdDataAlgoPerf_t;
+  using Algo = cudnnConvolutionBwdDataAlgo_t;
+  static constexpr const char* kName = "backward-data";
+  static void find(const CudnnApi& api, cudnnHandle_t h, const ConvSetup& s, int* found, Perf* perf) {
+    IGNIS_CUDNN_CHECK(
+        api.GetConvolutionBackwardDataAlgorithm_v7(h, s.w, s.y, s.conv, s.x, kAlgoCandidates, found, perf));
+  }
+  static std::size_t workspace(const CudnnApi& api, cudnnHandle_t h, const ConvSetup& s, Algo algo) {
+    std::size_t bytes = 0;
+    IGNIS_CUDNN_CHECK(api.GetConvolutionBackwardDataWorkspaceSize(h, s.w, s.y, s.conv, s.x, algo, &bytes));
+    return bytes;
+  }
+  static void run(const CudnnApi& api, cudnnHandle_t h, const ConvSetup& s, Algo algo, void* ws, std::size_t bytes,
+                  const void* a, const void* b, void* out) {
+    IGNIS_CUDNN_CHECK(
+        api.ConvolutionBackwardData(h, s.one(), s.w, a, s.y, b, s.conv, algo, ws, bytes, s.zero(), s.x, out));
+  }
+};
+
+/// dw = corr(x, dy): a = x, b = dy, out = dw.
+struct BackwardFilter {
+  using Perf = cudnnConvolutionBwdFilterAlgoPerf_t;
+  using Algo = cudnnConvolutionBwdFilterAlgo_t;
+  static constexpr const char* kName = "backward-filter";
+  static void find(const CudnnApi& api, cudnnHandle_t h, const ConvSetup& s, int* found, Perf* perf) {
+    IGNIS_CUDNN_CHECK(
+        api.GetConvolutionBackwardFilterAlgorithm_v7(h, s.x, s.y, s.conv, s.w, kAlgoCandidates, found, perf));
+  }
+  static std::size_t workspace(const CudnnApi& api, cudnnHandle_t h, const ConvSetup& s, Algo algo) {
+    std::size_t bytes = 0;
+    IGNIS_CUDNN_CHECK(api.GetConvolutionBackwardFilterWorkspaceSize(h, s.x, s.y, s.conv, s.w, algo, &bytes));
+    return bytes;
+  }
+  static void run(const CudnnApi& api, cudnnHandle_t h, const ConvSetup& s, Algo algo, void* ws, std::size_t bytes,
+                  const void* a, const void* b, void* out) {
+    IGNIS_CUDNN_CHECK(
+        api.ConvolutionBackwardFilter(h, s.one(), s.x, a, s.y, b, s.conv, algo, ws, bytes, s.zero(), s.w, out));
+  }
+};
+
+/// One pass: cuDNN's first usable heuristic algorithm, its workspace from the caching allocator
+/// (released when this returns), the call. The caller has made the tensors' device current.
+template <class Pass>
+void run_pass(CudaBackend& cuda, const CudnnApi& api, cudnnHandle_t h, const ConvSetup& s, Device device,
+              const void* a, const void* b, void* out) {
+  typename Pass::Perf perf[kAlgoCandidates];
+  int found = 0;
+  Pass::find(api, h, s, &found, perf);
+  const typename Pass::Algo* algo = nullptr;
+  for (int i = 0; i < found && algo == nullptr; ++i) {
+    if (perf[i].status == CUDNN_STATUS_SUCCESS) algo = &perf[i].algo;
+  }
+  if (algo == nullptr) {
+    throw BackendUnavailableError(
+        fmt::format("[conv2d] cuDNN offers no {} algorithm for this convolution; run it on the CPU", Pass::kName));
+  }
+  const std::size_t bytes = Pass::workspace(api, h, s, *algo);
+  const Tensor ws = bytes == 0 ? Tensor()
+                               : new_contiguous(cuda, {static_cast<std::int64_t>(bytes)}, DType::kUInt8, device);
+  Pass::run(api, h, s, *algo, ws.defined() ? ws.data_ptr() : nullptr, bytes, a, b, out);
 }
 
-constexpr int kAlgoCandidates = 8;
-
-/// Scratch bytes from the device's caching allocator (an empty tensor for 0 bytes).
-Tensor workspace(CudaBackend& cuda, std::size_t bytes, Device device) {
-  if (bytes == 0) return Tensor();
-  return new_contiguous(cuda, {static_cast<std::int64_t>(bytes)}, DType::kUInt8, device);
+/// x, zero-padded by the part of the padding cuDNN cannot do (x itself when there is none).
+Tensor explicitly_padded(CudaBackend& cuda, const Tensor& x, const PaddingSplit& pad) {
+  if (!pad.needs_copy()) return x;
+  const Tensor padded = new_contiguous(cuda, pad.padded(x.shape()), x.dtype(), x.device());
+  cuda.fill(padded, 0);
+  cuda.copy(x, pad.interior(padded, x.shape()));
+  return padded;
 }
 
-void* data_or_null(const Tensor& t) { return t.defined() ? t.data_ptr() : nullptr; }
+/// out += bias per channel.
+void add_bias(const CudnnApi& api, cudnnHandle_t h, const ConvSetup& s, const Tensor& bias, const Tensor& out) {
+  cudnnTensorDescriptor_t b = nullptr;
+  IGNIS_CUDNN_CHECK(api.CreateTensorDescriptor(&b));
+  const cudnnStatus_t set =
+      api.SetTensor4dDescriptor(b, CUDNN_TENSOR_NCHW, data_type(bias.dtype()), 1, narrow(bias.size(0)), 1, 1);
+  const cudnnStatus_t add =
+      set == CUDNN_STATUS_SUCCESS ? api.AddTensor(h, s.one(), b, bias.data_ptr(), s.one(), s.y, out.data_ptr()) : set;
+  api.DestroyTensorDescriptor(b);
+  IGNIS_CUDNN_CHECK(add);
+}
 
 }  // namespace
 
 void CudaBackend::conv2d(const Conv2dParams& params, const Tensor& x, const Tensor& weight, const Tensor& bias,
                          const Tensor& out) {
-  if (out.numel() == 0) return;
-  if (x.numel() == 0 || weight.size(1) == 0) {  // no input channels: the bias alone
-    if (bias.defined()) {
-      copy(layout::expand(layout::view(bias, {1, bias.size(0), 1, 1}), out.shape()), out);
-    } else {
-      fill(out, 0);
-    }
-    return;
-  }
   const CudnnApi& api = cudnn("conv2d");
   OpDevice device(x);
   cudnnHandle_t h = handle_for(current_device(), api);
-  const ConvSetup s(api, params, x, weight, out);
-  cudnnConvolutionFwdAlgoPerf_t perf[kAlgoCandidates];
-  int found = 0;
-  IGNIS_CUDNN_CHECK(api.GetConvolutionForwardAlgorithm_v7(h, s.x, s.w, s.conv, s.y, kAlgoCandidates, &found, perf));
-  const cudnnConvolutionFwdAlgo_t algo = first_usable(perf, found, "forward");
-  std::size_t bytes = 0;
-  IGNIS_CUDNN_CHECK(api.GetConvolutionForwardWorkspaceSize(h, s.x, s.w, s.conv, s.y, algo, &bytes));
-  const Tensor ws = workspace(*this, bytes, x.device());
-  IGNIS_CUDNN_CHECK(api.ConvolutionForward(h, s.one(), s.x, x.data_ptr(), s.w, weight.data_ptr(), s.conv, algo,
-                                           data_or_null(ws), bytes, s.zero(), s.y, out.data_ptr()));
-  if (bias.defined()) {
-    cudnnTensorDescriptor_t b = nullptr;
-    IGNIS_CUDNN_CHECK(api.CreateTensorDescriptor(&b));
-    const cudnnStatus_t set = api.SetTensor4dDescriptor(b, CUDNN_TENSOR_NCHW, data_type(bias.dtype()), 1,
-                                                        narrow(bias.size(0)), 1, 1);
-    const cudnnStatus_t add =
-        set == CUDNN_STATUS_SUCCESS ? api.AddTensor(h, s.one(), b, bias.data_ptr(), s.one(), s.y, out.data_ptr()) : set;
-    api.DestroyTensorDescriptor(b);
-    IGNIS_CUDNN_CHECK(add);
-  }
+  const PaddingSplit pad(params);
+  const Tensor xp = explicitly_padded(*this, x, pad);
+  const ConvSetup s(api, params, pad, xp, weight, out);
+  run_pass<Forward>(*this, api, h, s, x.device(), xp.data_ptr(), weight.data_ptr(), out.data_ptr());
+  if (bias.defined()) add_bias(api, h, s, bias, out);
 }
 
 void CudaBackend::conv2d_backward_input(const Conv2dParams& params, const Tensor& grad_out, const Tensor& weight,
                                         const Tensor& grad_x) {
-  if (grad_x.numel() == 0) return;
-  if (grad_out.numel() == 0 || weight.numel() == 0) {
-    fill(grad_x, 0);
-    return;
-  }
   const CudnnApi& api = cudnn("conv2d");
   OpDevice device(grad_x);
   cudnnHandle_t h = handle_for(current_device(), api);
-  const ConvSetup s(api, params, grad_x, weight, grad_out);
-  cudnnConvolutionBwdDataAlgoPerf_t perf[kAlgoCandidates];
-  int found = 0;
-  IGNIS_CUDNN_CHECK(
-      api.GetConvolutionBackwardDataAlgorithm_v7(h, s.w, s.y, s.conv, s.x, kAlgoCandidates, &found, perf));
-  const cudnnConvolutionBwdDataAlgo_t algo = first_usable(perf, found, "backward-data");
-  std::size_t bytes = 0;
-  IGNIS_CUDNN_CHECK(api.GetConvolutionBackwardDataWorkspaceSize(h, s.w, s.y, s.conv, s.x, algo, &bytes));
-  const Tensor ws = workspace(*this, bytes, grad_x.device());
-  IGNIS_CUDNN_CHECK(api.ConvolutionBackwardData(h, s.one(), s.w, weight.data_ptr(), s.y, grad_out.data_ptr(),
-                                                s.conv, algo, data_or_null(ws), bytes, s.zero(), s.x,
-                                                grad_x.data_ptr()));
+  const PaddingSplit pad(params);
+  // With explicit padding, the gradient of the padded input; its interior is grad_x.
+  const Tensor gxp = pad.needs_copy()
+                         ? new_contiguous(*this, pad.padded(grad_x.shape()), grad_x.dtype(), grad_x.device())
+                         : grad_x;
+  const ConvSetup s(api, params, pad, gxp, weight, grad_out);
+  run_pass<BackwardData>(*this, api, h, s, grad_x.device(), weight.data_ptr(), grad_out.data_ptr(), gxp.data_ptr());
+  if (pad.needs_copy()) copy(pad.interior(gxp, grad_x.shape()), grad_x);
 }
 
 void CudaBackend::conv2d_backward_weight(const Conv2dParams& params, const Tensor& grad_out, const Tensor& x,
                                          const Tensor& grad_weight) {
-  if (grad_weight.numel() == 0) return;
-  if (grad_out.numel() == 0 || x.numel() == 0) {
-    fill(grad_weight, 0);
-    return;
-  }
   const CudnnApi& api = cudnn("conv2d");
   OpDevice device(x);
   cudnnHandle_t h = handle_for(current_device(), api);
-  const ConvSetup s(api, params, x, grad_weight, grad_out);
-  cudnnConvolutionBwdFilterAlgoPerf_t perf[kAlgoCandidates];
-  int found = 0;
-  IGNIS_CUDNN_CHECK(
-      api.GetConvolutionBackwardFilterAlgorithm_v7(h, s.x, s.y, s.conv, s.w, kAlgoCandidates, &found, perf));
-  const cudnnConvolutionBwdFilterAlgo_t algo = first_usable(perf, found, "backward-filter");
-  std::size_t bytes = 0;
-  IGNIS_CUDNN_CHECK(api.GetConvolutionBackwardFilterWorkspaceSize(h, s.x, s.y, s.conv, s.w, algo, &bytes));
-  const Tensor ws = workspace(*this, bytes, x.device());
-  IGNIS_CUDNN_CHECK(api.ConvolutionBackwardFilter(h, s.one(), s.x, x.data_ptr(), s.y, grad_out.data_ptr(), s.conv,
-                                                  algo, data_or_null(ws), bytes, s.zero(), s.w,
-                                                  grad_weight.data_ptr()));
+  const PaddingSplit pad(params);
+  const Tensor xp = explicitly_padded(*this, x, pad);
+  const ConvSetup s(api, params, pad, xp, grad_weight, grad_out);
+  run_pass<BackwardFilter>(*this, api, h, s, x.device(), xp.data_ptr(), grad_out.data_ptr(), grad_weight.data_ptr());
 }
 
 }  // namespace ignis::backend

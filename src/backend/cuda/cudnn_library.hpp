@@ -1,7 +1,8 @@
 #pragma once
-// cuDNN, loaded on first use (dlopen of libcudnn.so.9), not linked: the plugin must keep loading
-// on machines without cuDNN, where only convolutions are unavailable. The function pointers take
-// their types from cudnn.h (decltype), so they cannot drift from the header. Host-only (.cpp).
+// cuDNN, loaded when the plugin loads (dlopen of libcudnn.so.9, or $IGNIS_CUDNN_LIBRARY; see
+// cudnn_probe.hpp), not linked: the plugin must keep loading on machines without cuDNN, where
+// only convolutions are unavailable. The function pointers take their types from cudnn.h
+// (decltype), so they cannot drift from the header. Host-only (.cpp).
 #include <cudnn.h>
 
 #include <string>
@@ -36,9 +37,9 @@ struct CudnnApi {
   decltype(&cudnnAddTensor) AddTensor;
 };
 
-/// cuDNN's entry points, loading the library on the first call. Throws BackendUnavailableError
-/// naming `op`, what failed (dlopen's text, a missing symbol, a version below 9) and what to
-/// install.
+/// cuDNN's entry points (the library of cudnn_probe()). Throws BackendUnavailableError naming
+/// `op` with the probe's message (dlopen's text, a version below 9 or the missing symbols, and
+/// what to do) when it is not usable.
 const CudnnApi& cudnn(const char* op);
 
 /// Throws CudaError naming the call and cuDNN's text for a failed status.

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "cuda_backend.hpp"
+#include "cudnn_probe.hpp"
 #include "ignis/backend/cuda.hpp"
 
 namespace {
@@ -59,6 +60,15 @@ std::string what_to_do(UnavailableKind kind, int runtime_major, int runtime_mino
 }  // namespace
 
 extern "C" int ignis_cuda_plugin_abi_version() { return ignis::backend::kPluginAbiVersion; }
+
+// Probes cuDNN now, at load, independently of any GPU: the loader records the result even when
+// create() declines, so `ignis info` shows it on every machine.
+extern "C" int ignis_cuda_plugin_cudnn(char* message, unsigned long message_size, int* version) {
+  const ignis::backend::cuda_detail::CudnnProbe& probe = ignis::backend::cuda_detail::cudnn_probe();
+  std::snprintf(message, message_size, "%s", probe.message.c_str());
+  *version = probe.version;
+  return static_cast<int>(probe.state);
+}
 
 extern "C" ignis::backend::Backend* ignis_cuda_plugin_create(char* error, unsigned long error_size, int* kind,
                                                              int* cuda_error) {
