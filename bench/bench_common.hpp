@@ -4,6 +4,8 @@
 #include <sys/resource.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <string>
 
 #include "ignis/backend/cuda.hpp"
 #include "ignis/core/device.hpp"
@@ -15,6 +17,26 @@ inline long minor_faults() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return usage.ru_minflt;
+}
+
+/// A memory figure of this process from /proc/self/status in MiB: "VmRSS:" (resident now) or
+/// "VmHWM:" (peak resident since start or the last reset_peak_rss); -1 if unreadable.
+inline double status_mib(const std::string& field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(field, 0) == 0) return std::strtod(line.c_str() + field.size(), nullptr) / 1024.0;  // kB
+  }
+  return -1;
+}
+
+/// Resets VmHWM to the current resident size (Linux: "5" into /proc/self/clear_refs); false if
+/// the kernel refuses.
+inline bool reset_peak_rss() {
+  std::ofstream clear("/proc/self/clear_refs");
+  clear << "5";
+  clear.flush();
+  return static_cast<bool>(clear);
 }
 
 /// Counts the minor page faults of the timed loop: construct it just before the loop, call

@@ -177,6 +177,20 @@ def w3_diagnostics(results):
         print("\n".join("| W3 " + line for line in lines))
 
 
+def memory_rows(t, r):
+    """Peak resident memory of W3 and W4 (memory/W?/*): ignis must not use more than the peer.
+    Compared by the increase over the process's memory before the workload was built (the
+    peak includes the libraries: ~30 MiB for ignis, several hundred for torch)."""
+    for w in ("W1", "W2", "W3", "W4"):
+        ours, peer = r.get(f"memory/{w}/ignis"), r.get(f"memory/{w}/torch")
+        if not (ours and peer):
+            continue
+        cells = [f"+{row['increase_mib']:.1f} MiB (peak {row['peak_rss_mib']:.0f} MiB)" for row in (ours, peer)]
+        ratio = ours["increase_mib"] / peer["increase_mib"] if peer["increase_mib"] > 0 else float("nan")
+        print(f"| {w} peak memory (increase over the idle process) | {t} | {cells[0]} | {cells[1]} (torch) "
+              f"| {ratio:.2f}× | ≤ 1× | {met(ratio <= 1.0)} |")
+
+
 def w5_rows(t, r, prefix="W5", model="MLP"):
     """W5 goal row: `ignis train` against the PyTorch script, seconds per epoch and accuracy."""
     ours, peer = r.get(f"{prefix}/ignis/epoch"), r.get(f"{prefix}/torch/epoch")
@@ -264,6 +278,7 @@ def main(paths):
     for t in sorted(results):
         r = results[t]
         train_step_rows(t, r)
+        memory_rows(t, r)
         w5_rows(t, r)
         w5_rows(t, r, "W5cnn", "CNN")
         for n in (1024, 4096):

@@ -24,6 +24,12 @@
 //   W4/ignis/step  CNN Conv2d(1, 32, 3), ReLU, Conv2d(32, 64, 3), ReLU, MaxPool2d(2), Flatten,
 //                  Linear(9216, 128), ReLU, Linear(128, 10), cross-entropy, Adam (lr 1e-3), batch
 //                  64 of 1×28×28 images; items_per_second counts samples.
+// Memory (run alone, one process per workload: scripts/bench does):
+//   memory/W?/ignis  builds the workload and runs 20 steps in a process that has run nothing
+//                    else; counters peak_rss_mib (VmHWM after the steps, the peak being reset
+//                    first) and increase_mib (that peak minus VmRSS before the workload was
+//                    built: what the model, data, gradients, optimizer state and activations
+//                    took, allocator caches included). The peer's memory/W?/torch is the same.
 // Diagnostics, where a step's time goes:
 //   W?/ignis/phases  the same step with a clock reading between the phases; counters
 //                    zero_grad_us, forward_us, loss_us, backward_us, step_us (µs per step; the
@@ -298,6 +304,23 @@ void BM_W3GemmsOnly(benchmark::State& state) {
 }
 
 template <class W>
+void BM_Memory(benchmark::State& state) {
+  for (auto _ : state) {
+    const double before = ignis_bench::status_mib("VmRSS:");
+    const bool reset = ignis_bench::reset_peak_rss();
+    {
+      W w;
+      for (int i = 0; i < 20; ++i) train_step(w);
+      ignis_bench::sync_device(ignis_bench::bench_device());
+    }
+    const double peak = ignis_bench::status_mib("VmHWM:");
+    state.counters["peak_rss_mib"] = peak;
+    state.counters["increase_mib"] = peak - before;
+    state.counters["peak_reset"] = reset ? 1 : 0;
+  }
+}
+
+template <class W>
 void register_workload() {
   const std::string prefix = std::string(W::kName) + "/ignis/";
   auto common = [](benchmark::internal::Benchmark* b, double min_time, int repetitions) {
@@ -308,6 +331,9 @@ void register_workload() {
   // The diagnostics, shorter: 3 repetitions of 0.1 s.
   common(benchmark::RegisterBenchmark((prefix + "phases").c_str(), BM_Phases<W>), 0.1, 3);
   common(benchmark::RegisterBenchmark((prefix + "forward_nograd").c_str(), BM_ForwardNoGrad<W>), 0.1, 3);
+  benchmark::RegisterBenchmark(("memory/" + std::string(W::kName) + "/ignis").c_str(), BM_Memory<W>)
+      ->Iterations(1)
+      ->Unit(benchmark::kMillisecond);
 }
 
 }  // namespace

@@ -191,6 +191,36 @@ def bench_workload(torch, name, args):
     return rows
 
 
+def status_mib(field):
+    """VmRSS: or VmHWM: of /proc/self/status in MiB (-1 if missing)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1]) / 1024
+    return -1
+
+
+def memory_rows(torch, name):
+    """memory/W?/torch: peak resident memory while building the workload and running 20 steps,
+    and its increase over the resident memory before (torch imported), as memory/W?/ignis."""
+    before = status_mib("VmRSS:")
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")  # resets VmHWM to the current resident size
+        reset = 1
+    except OSError:
+        reset = 0
+    start = time.perf_counter()
+    model, opt, loss_fn, x, y, _, _ = workload(torch, name)
+    for _ in range(20):
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+    peak = status_mib("VmHWM:")
+    return [row(f"memory/{name}/torch", time.perf_counter() - start, 0, 1, peak_rss_mib=peak,
+                increase_mib=peak - before, peak_reset=reset)]
+
+
 def bench_sgemm(torch, n, args):
     """torch.mm n×n×n, float32, a fresh output per call: the peer's SGEMM rate (W3's scale)."""
     gen = torch.Generator().manual_seed(42)
@@ -216,6 +246,9 @@ def main():
     parser.add_argument("--repetitions", type=int, default=5)
     parser.add_argument("--device", default="cpu", help="cpu or cuda (each step then ends with a synchronisation)")
     parser.add_argument("--compile", action="store_true", help="the model through torch.compile (W3's GPU peer)")
+    parser.add_argument("--memory", action="store_true",
+                        help="only memory/W?/torch rows: peak resident memory of 20 steps (one workload per "
+                             "process, as memory/W?/ignis)")
     args = parser.parse_args()
 
     os.environ["OMP_NUM_THREADS"] = str(args.threads)  # before torch loads its OpenMP runtime
@@ -240,7 +273,7 @@ def main():
     }
     benchmarks = []
     for name in args.workloads.split(","):
-        benchmarks += bench_workload(torch, name.strip(), args)
+        benchmarks += memory_rows(torch, name.strip()) if args.memory else bench_workload(torch, name.strip(), args)
     text = json.dumps({"context": context, "benchmarks": benchmarks}, indent=2)
     if args.out:
         with open(args.out, "w") as f:

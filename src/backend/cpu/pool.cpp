@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "backend/floating_dispatch.hpp"
 #include "core/check.hpp"
 #include "cpu_backend.hpp"
 #include "onednn.hpp"
@@ -262,17 +263,6 @@ void onednn_avg_backward(CpuBackend& cpu, const PoolKey& k, const Tensor& grad_o
   });
 }
 
-template <class F>
-void with_floating(DType dtype, const F& f) {
-  if (dtype == DType::kFloat32) {
-    f(float{});
-  } else if (dtype == DType::kFloat64) {
-    f(double{});
-  } else {
-    detail::fail<DTypeError>("[pool2d] pooling needs float32 or float64, got {}", dtype);
-  }
-}
-
 }  // namespace
 
 void CpuBackend::pool2d(PoolOp op, const Pool2dParams& params, const Tensor& x, const Tensor& out,
@@ -284,7 +274,7 @@ void CpuBackend::pool2d(PoolOp op, const Pool2dParams& params, const Tensor& x, 
     return;
   }
   const PlaneShape s = plane_shape(x, out);
-  with_floating(x.dtype(), [&](auto tag) {
+  with_floating(x.dtype(), "pool2d", [&](auto tag) {
     using T = decltype(tag);
     if (op == PoolOp::kMax) {
       max_forward<T>(params, s, x.data_ptr<T>(), out.data_ptr<T>(), indices.data_ptr<std::int64_t>());
@@ -305,7 +295,7 @@ void CpuBackend::pool2d_backward(PoolOp op, const Pool2dParams& params, const Te
     }
   }
   const PlaneShape s = plane_shape(grad_x, grad_out);
-  with_floating(grad_x.dtype(), [&](auto tag) {
+  with_floating(grad_x.dtype(), "pool2d", [&](auto tag) {
     using T = decltype(tag);
     if (op == PoolOp::kMax) {
       max_backward<T>(s, grad_out.data_ptr<T>(), indices.data_ptr<std::int64_t>(), grad_x.data_ptr<T>());

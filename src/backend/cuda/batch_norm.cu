@@ -9,6 +9,7 @@
 #include <string>
 
 #include "block_reduce.cuh"
+#include "backend/floating_dispatch.hpp"
 #include "cuda_backend.hpp"
 #include "cuda_check.hpp"
 #include "ignis/core/error.hpp"
@@ -107,17 +108,6 @@ T* data_or_null(const Tensor& t) {
   return t.defined() ? t.data_ptr<T>() : nullptr;
 }
 
-template <class F>
-void with_floating(DType dtype, const F& f) {
-  if (dtype == DType::kFloat32) {
-    f(float{});
-  } else if (dtype == DType::kFloat64) {
-    f(double{});
-  } else {
-    throw DTypeError("[batch_norm] batch normalisation needs float32 or float64, got " + std::string(name(dtype)));
-  }
-}
-
 unsigned blocks_for(std::int64_t channels) {
   return static_cast<unsigned>(channels < 65535 ? (channels > 0 ? channels : 1) : 65535);
 }
@@ -129,7 +119,7 @@ void CudaBackend::batch_norm(const BatchNormParams& params, const Tensor& x, con
   if (x.numel() == 0) return;
   OpDevice d(x);
   const Channels sh{x.size(0), x.size(1), x.size(2)};
-  with_floating(x.dtype(), [&](auto tag) {
+  with_floating(x.dtype(), "batch_norm", [&](auto tag) {
     using T = decltype(tag);
     forward_kernel<T><<<blocks_for(sh.c), kThreads>>>(params, sh, x.data_ptr<T>(), data_or_null<T>(weight),
                                                       data_or_null<T>(bias), mean.data_ptr<T>(), var.data_ptr<T>(),
@@ -149,7 +139,7 @@ void CudaBackend::batch_norm_backward(const BatchNormParams& params, const Tenso
     return;
   }
   const Channels sh{x.size(0), x.size(1), x.size(2)};
-  with_floating(x.dtype(), [&](auto tag) {
+  with_floating(x.dtype(), "batch_norm", [&](auto tag) {
     using T = decltype(tag);
     backward_kernel<T><<<blocks_for(sh.c), kThreads>>>(
         params, sh, grad_y.data_ptr<T>(), x.data_ptr<T>(), data_or_null<T>(weight), mean.data_ptr<T>(),

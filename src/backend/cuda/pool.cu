@@ -7,6 +7,7 @@
 #include <string>
 #include <type_traits>
 
+#include "backend/floating_dispatch.hpp"
 #include "cuda_backend.hpp"
 #include "cuda_check.hpp"
 #include "device_plan.cuh"
@@ -87,17 +88,6 @@ Planes planes_of(const Tensor& x_like, const Tensor& out_like) {
   return {x_like.size(0) * x_like.size(1), x_like.size(2), x_like.size(3), out_like.size(2), out_like.size(3)};
 }
 
-template <class F>
-void with_floating(DType dtype, const F& f) {
-  if (dtype == DType::kFloat32) {
-    f(float{});
-  } else if (dtype == DType::kFloat64) {
-    f(double{});
-  } else {
-    throw DTypeError("[pool2d] pooling needs float32 or float64, got " + std::string(name(dtype)));
-  }
-}
-
 }  // namespace
 
 void CudaBackend::pool2d(PoolOp op, const Pool2dParams& params, const Tensor& x, const Tensor& out,
@@ -106,7 +96,7 @@ void CudaBackend::pool2d(PoolOp op, const Pool2dParams& params, const Tensor& x,
   OpDevice d(x);
   const Planes s = planes_of(x, out);
   const unsigned grid = grid_for(out.numel());
-  with_floating(x.dtype(), [&](auto tag) {
+  with_floating(x.dtype(), "pool2d", [&](auto tag) {
     using T = decltype(tag);
     if (op == PoolOp::kMax) {
       max_forward<T><<<grid, 256>>>(params, s, x.data_ptr<T>(), out.data_ptr<T>(), indices.data_ptr<std::int64_t>());
@@ -125,7 +115,7 @@ void CudaBackend::pool2d_backward(PoolOp op, const Pool2dParams& params, const T
   if (grad_out.numel() == 0) return;
   const Planes s = planes_of(grad_x, grad_out);
   const unsigned grid = grid_for(grad_out.numel());
-  with_floating(grad_x.dtype(), [&](auto tag) {
+  with_floating(grad_x.dtype(), "pool2d", [&](auto tag) {
     using T = decltype(tag);
     if (op == PoolOp::kMax) {
       max_backward<T><<<grid, 256>>>(s, grad_out.data_ptr<T>(), indices.data_ptr<std::int64_t>(), grad_x.data_ptr<T>());
