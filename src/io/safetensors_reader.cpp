@@ -60,7 +60,7 @@ json parse_header(std::span<const unsigned char> text, const std::string& file) 
   json header;
   try {
     header = json::parse(text.begin(), text.end(), track);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e999
     bad(file, "the header is not valid UTF-8 JSON ({}); the file is corrupt or not safetensors", e.what());
   }
   if (!duplicate.empty()) bad(file, "the name \"{}\" appears twice in the header; names must be unique", duplicate);
