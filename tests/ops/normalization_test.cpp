@@ -1,7 +1,7 @@
-// Batch normalisation (oneDNN for float32, loops for float64; the CUDA kernels on a GPU): the
-// forward against a double-precision reference written here from the definition, the float32
-// gradients (oneDNN's backward primitive) against the float64 ones (loops, which gradcheck
-// checks numerically in tests/nn/conv_layers_test.cpp), argument errors, CPU-vs-device agreement.
+// Batch normalisation (the CPU's per-channel loops; the CUDA kernels on a GPU): the forward
+// against a double-precision reference written here from the definition, the float32 gradients
+// against the float64 ones (which gradcheck checks numerically in tests/nn/conv_layers_test.cpp),
+// argument errors, CPU-vs-device agreement.
 #include <gtest/gtest.h>
 
 #include <cmath>
