@@ -8,7 +8,6 @@
 // forward, 3.2 ms backward) 7.2 ms at 1 thread / 3.8 ms at 2; these loops 5.4 / 2.8 ms;
 // PyTorch 2.15 5.8 / 3.4 ms (docs/architecture.md).
 #include "backend/floating_dispatch.hpp"
-#include "core/check.hpp"
 #include "cpu_backend.hpp"
 #include "parallel.hpp"
 

@@ -10,15 +10,12 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <array>
-#include <map>
-#include <mutex>
 #include <optional>
 #include <unordered_map>
 
 #include "core/check.hpp"
 #include "cpu_backend.hpp"
 #include "onednn.hpp"
-#include "ignis/tensor/layout.hpp"
 #include "parallel.hpp"
 
 namespace ignis::backend {
@@ -79,56 +76,43 @@ ConvDescs describe(const ConvKey& k) {
   return d;
 }
 
-class ConvCache {
- public:
-  enum class Pass { kForward, kBackwardData, kBackwardWeights };
+enum class ConvPass { kForward, kBackwardData, kBackwardWeights };
 
-  /// The primitive for `pass` and its descriptor; creates and caches on a miss.
-  std::pair<dnnl::primitive, dnnl::primitive_desc> get(const ConvKey& key, Pass pass) {
-    std::lock_guard lock(mutex_);
-    auto it = entries_.find(key);
-    const ConvDescs d = describe(key);
-    if (it == entries_.end()) {
-      const dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_training,
-                                                 dnnl::algorithm::convolution_direct, d.src_any, d.weights_any,
-                                                 d.bias, d.dst_any, d.strides, d.dilates, d.pad_l, d.pad_r);
-      dnnl::convolution_forward::primitive_desc pd(desc, onednn::user_scratchpad(), onednn::engine());
-      it = entries_.emplace(key, ConvEntry{pd, dnnl::convolution_forward(pd), {}, {}, {}, {}}).first;
+/// The cached primitive for `pass` of the convolution `key`, and its descriptor.
+std::pair<dnnl::primitive, dnnl::primitive_desc> conv_primitive(const ConvKey& key, ConvPass pass) {
+  static onednn::PrimitiveCache<19, ConvEntry> cache;
+  const ConvDescs d = describe(key);
+  const auto make = [&] {
+    const dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
+                                               d.src_any, d.weights_any, d.bias, d.dst_any, d.strides, d.dilates,
+                                               d.pad_l, d.pad_r);
+    dnnl::convolution_forward::primitive_desc pd(desc, onednn::user_scratchpad(), onednn::engine());
+    return ConvEntry{pd, dnnl::convolution_forward(pd), {}, {}, {}, {}};
+  };
+  const auto complete = [&](ConvEntry& e) {
+    if (pass == ConvPass::kBackwardData && !e.bwd_data) {
+      const dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, d.src_any, d.weights_any,
+                                                       d.dst_any, d.strides, d.dilates, d.pad_l, d.pad_r);
+      e.bwd_data_pd.emplace(desc, onednn::user_scratchpad(), onednn::engine(), e.fwd_pd);
+      e.bwd_data.emplace(*e.bwd_data_pd);
+    } else if (pass == ConvPass::kBackwardWeights && !e.bwd_weights) {
+      const dnnl::convolution_backward_weights::desc desc(dnnl::algorithm::convolution_direct, d.src_any,
+                                                          d.weights_any, d.dst_any, d.strides, d.dilates, d.pad_l,
+                                                          d.pad_r);
+      e.bwd_weights_pd.emplace(desc, onednn::user_scratchpad(), onednn::engine(), e.fwd_pd);
+      e.bwd_weights.emplace(*e.bwd_weights_pd);
     }
-    ConvEntry& e = it->second;
-    switch (pass) {
-      case Pass::kForward:
-        return {e.fwd, e.fwd_pd};
-      case Pass::kBackwardData:
-        if (!e.bwd_data) {
-          const dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, d.src_any,
-                                                           d.weights_any, d.dst_any, d.strides, d.dilates, d.pad_l,
-                                                           d.pad_r);
-          e.bwd_data_pd.emplace(desc, onednn::user_scratchpad(), onednn::engine(), e.fwd_pd);
-          e.bwd_data.emplace(*e.bwd_data_pd);
-        }
-        return {*e.bwd_data, *e.bwd_data_pd};
-      case Pass::kBackwardWeights:
-        if (!e.bwd_weights) {
-          const dnnl::convolution_backward_weights::desc desc(dnnl::algorithm::convolution_direct, d.src_any,
-                                                              d.weights_any, d.dst_any, d.strides, d.dilates,
-                                                              d.pad_l, d.pad_r);
-          e.bwd_weights_pd.emplace(desc, onednn::user_scratchpad(), onednn::engine(), e.fwd_pd);
-          e.bwd_weights.emplace(*e.bwd_weights_pd);
-        }
-        return {*e.bwd_weights, *e.bwd_weights_pd};
-    }
-    detail::fail<Error>("[conv2d] unknown convolution pass");
+  };
+  const ConvEntry& e = cache.get(key, make, complete);
+  switch (pass) {
+    case ConvPass::kForward:
+      return {e.fwd, e.fwd_pd};
+    case ConvPass::kBackwardData:
+      return {*e.bwd_data, *e.bwd_data_pd};
+    case ConvPass::kBackwardWeights:
+      return {*e.bwd_weights, *e.bwd_weights_pd};
   }
-
- private:
-  std::mutex mutex_;
-  std::unordered_map<ConvKey, ConvEntry, onednn::KeyHash<19>> entries_;
-};
-
-ConvCache& conv_cache() {
-  static ConvCache cache;
-  return cache;
+  detail::fail<Error>("[conv2d] unknown convolution pass");
 }
 
 /// One tensor argument of a pass: its DNNL_ARG_*, its plain layout and data, and whether the
@@ -142,9 +126,9 @@ struct ConvArg {
 
 /// Runs one cached oneDNN pass. Arguments whose plain layout differs from the one the primitive
 /// chose go through scratch buffers: inputs reordered in before, outputs reordered out after.
-void run_onednn(CpuBackend& cpu, const ConvKey& key, ConvCache::Pass pass, const std::vector<ConvArg>& args) {
+void run_onednn(CpuBackend& cpu, const ConvKey& key, ConvPass pass, const std::vector<ConvArg>& args) {
   try {
-    auto [prim, pd] = conv_cache().get(key, pass);
+    auto [prim, pd] = conv_primitive(key, pass);
     dnnl::stream stream(onednn::engine());
     std::unordered_map<int, memory> mems;
     std::vector<std::pair<memory, memory>> write_back;  // (primitive's layout, plain)
@@ -274,7 +258,7 @@ void CpuBackend::conv2d(const Conv2dParams& params, const Tensor& x, const Tenso
                                  {DNNL_ARG_WEIGHTS, d.weights, weight.data_ptr()},
                                  {DNNL_ARG_DST, d.dst, out.data_ptr(), true}};
     if (bias.defined()) args.push_back({DNNL_ARG_BIAS, d.bias, bias.data_ptr()});
-    run_onednn(*this, key, ConvCache::Pass::kForward, args);
+    run_onednn(*this, key, ConvPass::kForward, args);
     return;
   }
   with_direct(x.dtype(), [&](auto tag) {
@@ -290,7 +274,7 @@ void CpuBackend::conv2d_backward_input(const Conv2dParams& params, const Tensor&
   if (grad_x.dtype() == DType::kFloat32) {
     const ConvKey key = make_key(params, grad_x, weight, grad_out, false);
     const ConvDescs d = describe(key);
-    run_onednn(*this, key, ConvCache::Pass::kBackwardData,
+    run_onednn(*this, key, ConvPass::kBackwardData,
                {{DNNL_ARG_DIFF_DST, d.dst, grad_out.data_ptr()},
                 {DNNL_ARG_WEIGHTS, d.weights, weight.data_ptr()},
                 {DNNL_ARG_DIFF_SRC, d.src, grad_x.data_ptr(), true}});
@@ -308,7 +292,7 @@ void CpuBackend::conv2d_backward_weight(const Conv2dParams& params, const Tensor
   if (x.dtype() == DType::kFloat32) {
     const ConvKey key = make_key(params, x, grad_weight, grad_out, false);
     const ConvDescs d = describe(key);
-    run_onednn(*this, key, ConvCache::Pass::kBackwardWeights,
+    run_onednn(*this, key, ConvPass::kBackwardWeights,
                {{DNNL_ARG_SRC, d.src, x.data_ptr()},
                 {DNNL_ARG_DIFF_DST, d.dst, grad_out.data_ptr()},
                 {DNNL_ARG_DIFF_WEIGHTS, d.weights, grad_weight.data_ptr(), true}});

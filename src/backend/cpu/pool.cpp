@@ -13,11 +13,8 @@
 // (max_pool_at, avg_window_2d) that the CUDA kernels share. Max pooling's backward always
 // routes through the int64 indices.
 #include <cmath>
-#include <cstring>
 #include <limits>
-#include <mutex>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 #include "backend/floating_dispatch.hpp"
@@ -161,39 +158,26 @@ struct PoolEntry {
   std::optional<dnnl::pooling_v2_backward> bwd;
 };
 
-class PoolCache {
- public:
-  /// The entry of `key`, with its backward primitive when `backward`; created on a miss.
-  PoolEntry& get(const PoolKey& key, bool backward) {
-    std::lock_guard lock(mutex_);
-    auto it = entries_.find(key);
-    const memory::desc src({key[0], key[1], key[2], key[3]}, memory::data_type::f32, memory::format_tag::nchw);
-    const memory::desc dst({key[0], key[1], key[4], key[5]}, memory::data_type::f32, memory::format_tag::nchw);
-    const memory::dims kernel{key[6], key[7]}, strides{key[8], key[9]}, dilation{key[10] - 1, key[11] - 1},
-        pad_l{key[12], key[13]}, pad_r{key[14], key[15]};
-    if (it == entries_.end()) {
-      const dnnl::pooling_v2_forward::desc desc(dnnl::prop_kind::forward_training, algorithm_of(key), src, dst,
-                                                strides, kernel, dilation, pad_l, pad_r);
-      dnnl::pooling_v2_forward::primitive_desc pd(desc, onednn::user_scratchpad(), onednn::engine());
-      it = entries_.emplace(key, PoolEntry{pd, dnnl::pooling_v2_forward(pd), {}, {}}).first;
-    }
-    PoolEntry& e = it->second;
-    if (backward && !e.bwd) {
-      const dnnl::pooling_v2_backward::desc desc(algorithm_of(key), src, dst, strides, kernel, dilation, pad_l, pad_r);
-      e.bwd_pd.emplace(desc, onednn::user_scratchpad(), onednn::engine(), e.fwd_pd);
-      e.bwd.emplace(*e.bwd_pd);
-    }
-    return e;
-  }
-
- private:
-  std::mutex mutex_;
-  std::unordered_map<PoolKey, PoolEntry, onednn::KeyHash<17>> entries_;
-};
-
-PoolCache& pool_cache() {
-  static PoolCache cache;
-  return cache;
+/// The cached primitives of the pooling `key`, with its backward one when `backward`.
+PoolEntry& pool_primitives(const PoolKey& key, bool backward) {
+  static onednn::PrimitiveCache<17, PoolEntry> cache;
+  const memory::desc src({key[0], key[1], key[2], key[3]}, memory::data_type::f32, memory::format_tag::nchw);
+  const memory::desc dst({key[0], key[1], key[4], key[5]}, memory::data_type::f32, memory::format_tag::nchw);
+  const memory::dims kernel{key[6], key[7]}, strides{key[8], key[9]}, dilation{key[10] - 1, key[11] - 1},
+      pad_l{key[12], key[13]}, pad_r{key[14], key[15]};
+  const auto make = [&] {
+    const dnnl::pooling_v2_forward::desc desc(dnnl::prop_kind::forward_training, algorithm_of(key), src, dst, strides,
+                                              kernel, dilation, pad_l, pad_r);
+    dnnl::pooling_v2_forward::primitive_desc pd(desc, onednn::user_scratchpad(), onednn::engine());
+    return PoolEntry{pd, dnnl::pooling_v2_forward(pd), {}, {}};
+  };
+  const auto complete = [&](PoolEntry& e) {
+    if (!backward || e.bwd) return;
+    const dnnl::pooling_v2_backward::desc desc(algorithm_of(key), src, dst, strides, kernel, dilation, pad_l, pad_r);
+    e.bwd_pd.emplace(desc, onednn::user_scratchpad(), onednn::engine(), e.fwd_pd);
+    e.bwd.emplace(*e.bwd_pd);
+  };
+  return cache.get(key, make, complete);
 }
 
 template <class F>
@@ -236,7 +220,7 @@ void indices_from_workspace(const PoolKey& k, const Tap* taps, std::int64_t* ind
 
 void onednn_forward(CpuBackend& cpu, const PoolKey& k, const Tensor& x, const Tensor& out, const Tensor& indices) {
   with_onednn_errors(k, [&] {
-    PoolEntry& e = pool_cache().get(k, false);
+    PoolEntry& e = pool_primitives(k, false);
     std::vector<std::pair<int, void*>> args{{DNNL_ARG_SRC, x.data_ptr()}, {DNNL_ARG_DST, out.data_ptr()}};
     Tensor workspace;
     const memory::desc ws = e.fwd_pd.workspace_desc();
@@ -258,7 +242,7 @@ void onednn_forward(CpuBackend& cpu, const PoolKey& k, const Tensor& x, const Te
 
 void onednn_avg_backward(CpuBackend& cpu, const PoolKey& k, const Tensor& grad_out, const Tensor& grad_x) {
   with_onednn_errors(k, [&] {
-    PoolEntry& e = pool_cache().get(k, true);
+    PoolEntry& e = pool_primitives(k, true);
     onednn::run(cpu, *e.bwd, *e.bwd_pd, {{DNNL_ARG_DIFF_DST, grad_out.data_ptr()}, {DNNL_ARG_DIFF_SRC, grad_x.data_ptr()}});
   });
 }
