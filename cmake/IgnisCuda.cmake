@@ -2,6 +2,9 @@
 # Result: IGNIS_CUDA_BUILT (ON/OFF), IGNIS_CUDA_REASON (why not), IGNIS_CUDA_ARCHS_LIST.
 # The core library never links CUDA: the backend is a plugin loaded at run time (dlopen).
 set(IGNIS_CUDA_BUILT OFF)
+# scripts/run's first build narrows CMAKE_CUDA_ARCHITECTURES to this machine's GPU (or PTX only)
+# and says so here; scripts/test then drops the narrowed list so the default below applies.
+option(IGNIS_CUDA_ARCHS_FOR_RUN "CMAKE_CUDA_ARCHITECTURES was narrowed by scripts/run" OFF)
 set(IGNIS_CUDA_REASON "")
 set(IGNIS_CUDA_ARCHS_LIST "")
 
