@@ -8,12 +8,13 @@
 // part of scripts/gpu-check) compares it with the CPU.
 #include <string>
 
-#include "block_reduce.cuh"
 #include "backend/floating_dispatch.hpp"
+#include "block_reduce.cuh"
 #include "cuda_backend.hpp"
 #include "cuda_check.hpp"
 #include "ignis/core/error.hpp"
 #include "kernels/batch_norm_functors.hpp"
+#include "launch.cuh"
 
 // Messages are built without fmt here: nvcc cannot compile fmt's compile-time format checks.
 namespace ignis::backend {
@@ -21,6 +22,7 @@ namespace ignis::backend {
 namespace {
 
 using cuda_detail::block_reduce;
+using cuda_detail::launch;
 using kernels::BatchNormAffine;
 using kernels::BatchNormInputGrad;
 
@@ -121,9 +123,9 @@ void CudaBackend::batch_norm(const BatchNormParams& params, const Tensor& x, con
   const Channels sh{x.size(0), x.size(1), x.size(2)};
   with_floating(x.dtype(), "batch_norm", [&](auto tag) {
     using T = decltype(tag);
-    forward_kernel<T><<<blocks_for(sh.c), kThreads>>>(params, sh, x.data_ptr<T>(), data_or_null<T>(weight),
-                                                      data_or_null<T>(bias), mean.data_ptr<T>(), var.data_ptr<T>(),
-                                                      y.data_ptr<T>());
+    launch(forward_kernel<T>, {blocks_for(sh.c), kThreads}, params, sh, x.data_ptr<T>(),
+           data_or_null<T>(weight), data_or_null<T>(bias), mean.data_ptr<T>(), var.data_ptr<T>(),
+           y.data_ptr<T>());
   });
   IGNIS_CUDA_CHECK_LAUNCH("batch_norm");
 }
@@ -141,9 +143,9 @@ void CudaBackend::batch_norm_backward(const BatchNormParams& params, const Tenso
   const Channels sh{x.size(0), x.size(1), x.size(2)};
   with_floating(x.dtype(), "batch_norm", [&](auto tag) {
     using T = decltype(tag);
-    backward_kernel<T><<<blocks_for(sh.c), kThreads>>>(
-        params, sh, grad_y.data_ptr<T>(), x.data_ptr<T>(), data_or_null<T>(weight), mean.data_ptr<T>(),
-        var.data_ptr<T>(), data_or_null<T>(grad_x), data_or_null<T>(grad_weight), data_or_null<T>(grad_bias));
+    launch(backward_kernel<T>, {blocks_for(sh.c), kThreads}, params, sh, grad_y.data_ptr<T>(),
+           x.data_ptr<T>(), data_or_null<T>(weight), mean.data_ptr<T>(), var.data_ptr<T>(),
+           data_or_null<T>(grad_x), data_or_null<T>(grad_weight), data_or_null<T>(grad_bias));
   });
   IGNIS_CUDA_CHECK_LAUNCH("batch_norm_backward");
 }

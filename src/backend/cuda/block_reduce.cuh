@@ -13,7 +13,7 @@ __device__ T block_reduce(T v, T identity, Combine combine, T* scratch) {
   if (lane == 0) scratch[warp] = v;
   __syncthreads();
   const int warps = (blockDim.x + 31) / 32;
-  v = threadIdx.x < warps ? scratch[threadIdx.x] : identity;
+  v = static_cast<int>(threadIdx.x) < warps ? scratch[threadIdx.x] : identity;
   if (warp == 0) {
     for (int offset = 16; offset > 0; offset /= 2) v = combine(v, __shfl_down_sync(0xffffffffu, v, offset));
     if (lane == 0) scratch[0] = v;

@@ -34,11 +34,13 @@ CudaBackend::CudaBackend(int device_count) : device_count_(device_count) {
   cublas_.assign(static_cast<std::size_t>(device_count), nullptr);
 }
 
+// -1 is "the current device" (Device::cuda() without an index); any other index outside the
+// visible devices is an IndexError, as the API promises (found by the simulated device).
 int CudaBackend::resolve(int index) {
-  if (index < 0) index = current_device();
-  if (index >= device_count_) {
-    throw DeviceError(fmt::format("[cuda] device cuda:{} does not exist: {} CUDA device(s) are visible", index,
-                                  device_count_));
+  if (index == -1) index = current_device();
+  if (index < 0 || index >= device_count_) {
+    throw IndexError(fmt::format("[cuda] device cuda:{} does not exist: {} CUDA device(s) are visible", index,
+                                 device_count_));
   }
   return index;
 }

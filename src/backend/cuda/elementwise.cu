@@ -8,6 +8,7 @@
 #include "ignis/core/error.hpp"
 #include "kernels/binary_functors.hpp"
 #include "kernels/unary_functors.hpp"
+#include "launch.cuh"
 
 namespace ignis::backend {
 
@@ -15,6 +16,7 @@ namespace {
 
 using cuda_detail::DevicePlan;
 using cuda_detail::grid_for;
+using cuda_detail::launch;
 using cuda_detail::make_device_plan;
 
 template <class T>
@@ -102,7 +104,7 @@ void CudaBackend::copy_on_device(const Tensor& src, const Tensor& dst) {
     using Out = typename decltype(out_tag)::type;
     visit_dtype(src.dtype(), "copy", [&](auto in_tag) {
       using In = typename decltype(in_tag)::type;
-      copy_kernel<Out, In><<<grid_for(plan.numel), 256>>>(plan);
+      launch(copy_kernel<Out, In>, {grid_for(plan.numel), 256}, plan);
       IGNIS_CUDA_CHECK_LAUNCH("copy");
     });
   });
@@ -114,7 +116,7 @@ void CudaBackend::fill(const Tensor& dst, const Scalar& value) {
   if (plan.numel == 0) return;
   visit_dtype(dst.dtype(), "fill", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    fill_kernel<T><<<grid_for(plan.numel), 256>>>(plan, value.to<T>());
+    launch(fill_kernel<T>, {grid_for(plan.numel), 256}, plan, value.to<T>());
     IGNIS_CUDA_CHECK_LAUNCH("fill");
   });
 }
@@ -129,7 +131,7 @@ void CudaBackend::unary(UnaryOp op, const UnaryParams& params, const Tensor& in,
       using Fn = decltype(fn);
       if constexpr (kUnarySupports<Fn, T>) {
         using Out = std::conditional_t<Fn::kOutBool, bool, T>;
-        unary_kernel<Fn, T, Out><<<grid_for(plan.numel), 256>>>(fn, plan);
+        launch(unary_kernel<Fn, T, Out>, {grid_for(plan.numel), 256}, fn, plan);
         IGNIS_CUDA_CHECK_LAUNCH("unary");
       } else {
         throw DTypeError("[unary] the CUDA backend has no kernel for this dtype");
@@ -148,7 +150,7 @@ void CudaBackend::binary(BinaryOp op, const Tensor& a, const Tensor& b, const Te
       using Fn = decltype(fn);
       if constexpr (kBinarySupports<Fn, T>) {
         using Out = std::conditional_t<Fn::kOutBool, bool, T>;
-        binary_kernel<Fn, T, Out><<<grid_for(plan.numel), 256>>>(fn, plan);
+        launch(binary_kernel<Fn, T, Out>, {grid_for(plan.numel), 256}, fn, plan);
         IGNIS_CUDA_CHECK_LAUNCH("binary");
       } else {
         throw DTypeError("[binary] the CUDA backend has no kernel for this dtype");
@@ -163,7 +165,7 @@ void CudaBackend::where(const Tensor& cond, const Tensor& a, const Tensor& b, co
   if (plan.numel == 0) return;
   visit_dtype(a.dtype(), "where", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    where_kernel<T><<<grid_for(plan.numel), 256>>>(plan);
+    launch(where_kernel<T>, {grid_for(plan.numel), 256}, plan);
     IGNIS_CUDA_CHECK_LAUNCH("where");
   });
 }

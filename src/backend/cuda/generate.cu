@@ -5,10 +5,11 @@
 
 #include "cuda_backend.hpp"
 #include "cuda_check.hpp"
-#include "ignis/core/error.hpp"
 #include "device_plan.cuh"
+#include "ignis/core/error.hpp"
 #include "kernels/generate_functors.hpp"
 #include "kernels/philox.hpp"
+#include "launch.cuh"
 
 // Messages are built without fmt here: nvcc cannot compile fmt's compile-time format checks.
 namespace ignis::backend {
@@ -16,6 +17,7 @@ namespace ignis::backend {
 namespace {
 
 using cuda_detail::grid_for;
+using cuda_detail::launch;
 
 template <class Fn, class T>
 __global__ void generate_kernel(Fn fn, T* out, std::int64_t n) {
@@ -49,9 +51,17 @@ void CudaBackend::generate(GenerateOp op, const GenerateParams& params, const Te
     using T = typename decltype(tag)::type;
     T* o = static_cast<T*>(out.data_ptr());
     switch (op) {  // the host-side twin of kernels::visit_generate
-      case GenerateOp::kArange: generate_kernel<<<grid_for(n), 256>>>(kernels::Arange{params}, o, n); break;
-      case GenerateOp::kLinspace: generate_kernel<<<grid_for(n), 256>>>(kernels::Linspace{params}, o, n); break;
-      case GenerateOp::kEye: generate_kernel<<<grid_for(n), 256>>>(kernels::Eye{params}, o, n); break;
+      case GenerateOp::kArange:
+        launch(generate_kernel<kernels::Arange, T>, {grid_for(n), 256}, kernels::Arange{params}, o,
+               n);
+        break;
+      case GenerateOp::kLinspace:
+        launch(generate_kernel<kernels::Linspace, T>, {grid_for(n), 256}, kernels::Linspace{params},
+               o, n);
+        break;
+      case GenerateOp::kEye:
+        launch(generate_kernel<kernels::Eye, T>, {grid_for(n), 256}, kernels::Eye{params}, o, n);
+        break;
     }
     IGNIS_CUDA_CHECK_LAUNCH("generate");
   });
@@ -68,8 +78,8 @@ void CudaBackend::random(RandomOp op, const RandomParams& params, PhiloxState st
     } else {
       const std::int64_t per = kernels::RandomFromBlock::per_block<T>(op);
       const std::int64_t blocks = (n + per - 1) / per;
-      random_kernel<T><<<grid_for(blocks), 256>>>(kernels::RandomFromBlock{op, params}, state,
-                                                  static_cast<T*>(out.data_ptr()), n, blocks);
+      launch(random_kernel<T>, {grid_for(blocks), 256}, kernels::RandomFromBlock{op, params}, state,
+             static_cast<T*>(out.data_ptr()), n, blocks);
       IGNIS_CUDA_CHECK_LAUNCH("random");
     }
   });

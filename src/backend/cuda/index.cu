@@ -7,8 +7,9 @@
 
 #include "cuda_backend.hpp"
 #include "cuda_check.hpp"
-#include "ignis/core/error.hpp"
 #include "device_plan.cuh"
+#include "ignis/core/error.hpp"
+#include "launch.cuh"
 
 // Messages are built without fmt here: nvcc cannot compile fmt's compile-time format checks.
 namespace ignis::backend {
@@ -17,6 +18,7 @@ namespace {
 
 using cuda_detail::DevicePlan;
 using cuda_detail::grid_for;
+using cuda_detail::launch;
 using cuda_detail::to_device_plan;
 
 /// Where a kernel reports a bad index: flag != 0, and one offending index.
@@ -135,7 +137,8 @@ void CudaBackend::gather(const Tensor& in, int dim, const Tensor& index, const T
   const FaultRecord fault(*this, out.device());
   visit_dtype(in.dtype(), "gather", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    gather_kernel<T><<<grid_for(plan.numel), 256>>>(plan, in.stride(dim) * item, in.size(dim), fault.device_ptr());
+    launch(gather_kernel<T>, {grid_for(plan.numel), 256}, plan, in.stride(dim) * item, in.size(dim),
+           fault.device_ptr());
     IGNIS_CUDA_CHECK_LAUNCH("gather");
   });
   fault.raise_if_set("gather", dim, in.size(dim));
@@ -154,8 +157,8 @@ void CudaBackend::scatter_add(const Tensor& out, int dim, const Tensor& index, c
   const FaultRecord fault(*this, out.device());
   visit_dtype(out.dtype(), "scatter_add", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    scatter_add_kernel<T>
-        <<<grid_for(plan.numel), 256>>>(plan, out.stride(dim) * item, out.size(dim), fault.device_ptr());
+    launch(scatter_add_kernel<T>, {grid_for(plan.numel), 256}, plan, out.stride(dim) * item,
+           out.size(dim), fault.device_ptr());
     IGNIS_CUDA_CHECK_LAUNCH("scatter_add");
   });
   fault.raise_if_set("scatter_add", dim, out.size(dim));

@@ -5,9 +5,10 @@
 
 #include "cuda_backend.hpp"
 #include "cuda_check.hpp"
-#include "ignis/core/error.hpp"
 #include "device_plan.cuh"
+#include "ignis/core/error.hpp"
 #include "kernels/optim_functors.hpp"
+#include "launch.cuh"
 
 // Messages are built without fmt here: nvcc cannot compile fmt's compile-time format checks.
 namespace ignis::backend {
@@ -15,6 +16,7 @@ namespace ignis::backend {
 namespace {
 
 using cuda_detail::grid_for;
+using cuda_detail::launch;
 
 /// N state tensors are used; unused slots get a register.
 template <int N, class Step, class T>
@@ -31,10 +33,18 @@ template <class Step, class T>
 void launch_update(const Step& step, std::size_t states, T* p, const T* g, T* const* s, std::int64_t n) {
   const unsigned grid = grid_for(n);
   switch (states) {
-    case 0: update_kernel<0><<<grid, 256>>>(step, p, g, s[0], s[1], s[2], n); break;
-    case 1: update_kernel<1><<<grid, 256>>>(step, p, g, s[0], s[1], s[2], n); break;
-    case 2: update_kernel<2><<<grid, 256>>>(step, p, g, s[0], s[1], s[2], n); break;
-    default: update_kernel<3><<<grid, 256>>>(step, p, g, s[0], s[1], s[2], n); break;
+    case 0:
+      launch(update_kernel<0, Step, T>, {grid, 256}, step, p, g, s[0], s[1], s[2], n);
+      break;
+    case 1:
+      launch(update_kernel<1, Step, T>, {grid, 256}, step, p, g, s[0], s[1], s[2], n);
+      break;
+    case 2:
+      launch(update_kernel<2, Step, T>, {grid, 256}, step, p, g, s[0], s[1], s[2], n);
+      break;
+    default:
+      launch(update_kernel<3, Step, T>, {grid, 256}, step, p, g, s[0], s[1], s[2], n);
+      break;
   }
   IGNIS_CUDA_CHECK_LAUNCH("optimizer_step");
 }

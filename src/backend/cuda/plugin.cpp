@@ -2,7 +2,6 @@
 // backend when at least one device is usable, otherwise null with the reason, classified so that
 // `ignis::cuda::unavailable_reason()` and `ignis doctor` can say what to do.
 #include <cuda_runtime_api.h>
-#include <dlfcn.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +10,7 @@
 
 #include "cuda_backend.hpp"
 #include "cudnn_probe.hpp"
+#include "driver_library.hpp"
 #include "ignis/backend/cuda.hpp"
 
 namespace {
@@ -75,14 +75,12 @@ extern "C" ignis::backend::Backend* ignis_cuda_plugin_create(char* error, unsign
   const int runtime = runtime_version();
   const int major = runtime / 1000, minor = (runtime % 1000) / 10;
   // The driver library first: without it the runtime reports a generic error.
-  if (void* driver = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL)) {
-    dlclose(driver);
-  } else {
-    const char* why = dlerror();
+  if (std::string why; !ignis::backend::cuda_detail::driver_library_loads(&why)) {
     std::snprintf(error, error_size,
-                  "no NVIDIA driver: libcuda.so.1 cannot be loaded (%s); this ignis was built with CUDA %d.%d. "
+                  "no NVIDIA driver: libcuda.so.1 cannot be loaded (%s); this ignis was built with "
+                  "CUDA %d.%d. "
                   "What to do: %s",
-                  why ? why : "not found", major, minor,
+                  why.c_str(), major, minor,
                   what_to_do(UnavailableKind::kNoDriver, major, minor).c_str());
     *kind = static_cast<int>(UnavailableKind::kNoDriver);
     return nullptr;

@@ -13,6 +13,7 @@
 #include "device_plan.cuh"
 #include "ignis/core/error.hpp"
 #include "kernels/conv_params.hpp"
+#include "launch.cuh"
 
 // Messages are built without fmt here: nvcc cannot compile fmt's compile-time format checks.
 namespace ignis::backend {
@@ -20,6 +21,7 @@ namespace ignis::backend {
 namespace {
 
 using cuda_detail::grid_for;
+using cuda_detail::launch;
 using kernels::AvgWindow2d;
 
 struct Planes {
@@ -99,9 +101,10 @@ void CudaBackend::pool2d(PoolOp op, const Pool2dParams& params, const Tensor& x,
   with_floating(x.dtype(), "pool2d", [&](auto tag) {
     using T = decltype(tag);
     if (op == PoolOp::kMax) {
-      max_forward<T><<<grid, 256>>>(params, s, x.data_ptr<T>(), out.data_ptr<T>(), indices.data_ptr<std::int64_t>());
+      launch(max_forward<T>, {grid, 256}, params, s, x.data_ptr<T>(), out.data_ptr<T>(),
+             indices.data_ptr<std::int64_t>());
     } else {
-      avg_forward<T><<<grid, 256>>>(op, params, s, x.data_ptr<T>(), out.data_ptr<T>());
+      launch(avg_forward<T>, {grid, 256}, op, params, s, x.data_ptr<T>(), out.data_ptr<T>());
     }
   });
   IGNIS_CUDA_CHECK_LAUNCH("pool2d");
@@ -118,9 +121,11 @@ void CudaBackend::pool2d_backward(PoolOp op, const Pool2dParams& params, const T
   with_floating(grad_x.dtype(), "pool2d", [&](auto tag) {
     using T = decltype(tag);
     if (op == PoolOp::kMax) {
-      max_backward<T><<<grid, 256>>>(s, grad_out.data_ptr<T>(), indices.data_ptr<std::int64_t>(), grad_x.data_ptr<T>());
+      launch(max_backward<T>, {grid, 256}, s, grad_out.data_ptr<T>(),
+             indices.data_ptr<std::int64_t>(), grad_x.data_ptr<T>());
     } else {
-      avg_backward<T><<<grid, 256>>>(op, params, s, grad_out.data_ptr<T>(), grad_x.data_ptr<T>());
+      launch(avg_backward<T>, {grid, 256}, op, params, s, grad_out.data_ptr<T>(),
+             grad_x.data_ptr<T>());
     }
   });
   IGNIS_CUDA_CHECK_LAUNCH("pool2d_backward");

@@ -3,11 +3,12 @@
 // kernels/reduce_functors.hpp.
 #include <type_traits>
 
+#include "block_reduce.cuh"
 #include "cuda_backend.hpp"
 #include "cuda_check.hpp"
-#include "block_reduce.cuh"
 #include "device_plan.cuh"
 #include "kernels/reduce_functors.hpp"
+#include "launch.cuh"
 
 namespace ignis::backend {
 
@@ -15,6 +16,7 @@ namespace {
 
 using cuda_detail::block_reduce;
 using cuda_detail::DevicePlan;
+using cuda_detail::launch;
 using cuda_detail::to_device_plan;
 
 constexpr int kThreads = 256;
@@ -61,7 +63,7 @@ __global__ void arg_reduce_kernel(DevicePlan<2> kept, std::int64_t length, std::
     values[threadIdx.x] = best.value;
     indices[threadIdx.x] = best.index;
     __syncthreads();
-    for (int half = blockDim.x / 2; half > 0; half /= 2) {
+    for (unsigned half = blockDim.x / 2; half > 0; half /= 2) {
       if (threadIdx.x < half) {
         const kernels::ArgCandidate<V> a{values[threadIdx.x], indices[threadIdx.x]};
         const kernels::ArgCandidate<V> b{values[threadIdx.x + half], indices[threadIdx.x + half]};
@@ -131,7 +133,7 @@ void CudaBackend::reduce(ReduceOp op, const Tensor& in, const Tensor& out) {
       const auto kept = to_device_plan<2>(cpu::make_loop<2>(kept_shape, {out_base, in_base}, {&kept_out, &kept_in},
                                                             {static_cast<std::int64_t>(sizeof(Out)), item}));
       const auto red = to_device_plan<1>(cpu::make_loop<1>(reduced_shape, {in_base}, {&reduced_in}, {item}));
-      reduce_kernel<R, T, Acc, Out><<<blocks_for(kept.numel), kThreads>>>(kept, red);
+      launch(reduce_kernel<R, T, Acc, Out>, {blocks_for(kept.numel), kThreads}, kept, red);
       IGNIS_CUDA_CHECK_LAUNCH("reduce");
     });
   });
@@ -148,9 +150,9 @@ void CudaBackend::arg_reduce(ArgReduceOp op, const Tensor& in, int dim, const Te
   visit_dtype(in.dtype(), "arg_reduce", [&](auto tag) {
     using T = typename decltype(tag)::type;
     if (op == ArgReduceOp::kArgMax) {
-      arg_reduce_kernel<true, T><<<blocks_for(kept.numel), kThreads>>>(kept, length, step);
+      launch(arg_reduce_kernel<true, T>, {blocks_for(kept.numel), kThreads}, kept, length, step);
     } else {
-      arg_reduce_kernel<false, T><<<blocks_for(kept.numel), kThreads>>>(kept, length, step);
+      launch(arg_reduce_kernel<false, T>, {blocks_for(kept.numel), kThreads}, kept, length, step);
     }
     IGNIS_CUDA_CHECK_LAUNCH("arg_reduce");
   });
@@ -166,9 +168,9 @@ void CudaBackend::softmax(SoftmaxOp op, const Tensor& in, int dim, const Tensor&
   visit_dtype(in.dtype(), "softmax", [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_floating_point_v<T>) {
-      softmax_kernel<T><<<blocks_for(outer * inner), kThreads>>>(static_cast<const T*>(in.data_ptr()),
-                                                                 static_cast<T*>(out.data_ptr()), outer * inner,
-                                                                 in.size(dim), inner, log);
+      launch(softmax_kernel<T>, {blocks_for(outer * inner), kThreads},
+             static_cast<const T*>(in.data_ptr()), static_cast<T*>(out.data_ptr()), outer * inner,
+             in.size(dim), inner, log);
       IGNIS_CUDA_CHECK_LAUNCH("softmax");
     }
   });
