@@ -51,16 +51,20 @@ inline unsigned lane_of_running_thread() {
   return linear % kWarpSize;
 }
 
-/// A shuffle: every lane of `mask` deposits `v`; this lane reads lane `source` (its own value when
-/// `source` is outside its `width`-lane segment, as CUDA defines). Reading a lane that the mask
-/// does not name is undefined on a GPU and a fault here.
-template <class T>
-T shuffle(unsigned mask, T v, int source, int width, const char* what) {
+/// A shuffle: every lane of `mask` deposits `v`; this lane reads lane `source_of(lane)` (its own
+/// value when that is outside its `width`-lane segment, as CUDA defines). A width that is not a
+/// power of two ≤ 32, or reading a lane that the mask does not name, is undefined on a GPU and a
+/// fault here.
+template <class T, class SourceOf>
+T shuffle(unsigned mask, T v, int width, const char* what, SourceOf source_of) {
   static_assert(std::is_trivially_copyable_v<T> && sizeof(T) <= 16,
                 "shuffled values are at most 16 bytes");
-  const unsigned lane = lane_of_running_thread();
+  if (width <= 0 || width > 32 || (width & (width - 1)) != 0)
+    fault("a shuffle's width is not 1, 2, 4, ..., 32");
+  const int lane = static_cast<int>(lane_of_running_thread());
   const unsigned char* table = warp_exchange(mask, &v, sizeof(T), what);
-  const int segment = static_cast<int>(lane) / width * width;
+  const int segment = lane / width * width;
+  const int source = source_of(lane);
   if (source < segment || source >= segment + width) return v;
   if ((mask & (1u << source)) == 0) fault("a shuffle reads a lane that its mask does not name");
   T out;
@@ -68,45 +72,31 @@ T shuffle(unsigned mask, T v, int source, int width, const char* what) {
   return out;
 }
 
-inline bool is_power_of_two_width(int width) {
-  return width > 0 && width <= 32 && (width & (width - 1)) == 0;
-}
-
 }  // namespace ignis::cuda_sim::detail
 
 template <class T>
 T __shfl_sync(unsigned mask, T v, int src_lane, int width = 32) {
-  if (!::ignis::cuda_sim::detail::is_power_of_two_width(width))
-    ::ignis::cuda_sim::fault("__shfl_sync: bad width");
-  const int lane = static_cast<int>(::ignis::cuda_sim::detail::lane_of_running_thread());
-  const int source = lane / width * width + (src_lane % width);
-  return ::ignis::cuda_sim::detail::shuffle(mask, v, source, width, "__shfl_sync");
+  return ::ignis::cuda_sim::detail::shuffle(mask, v, width, "__shfl_sync", [&](int lane) {
+    return lane / width * width + src_lane % width;
+  });
 }
 
 template <class T>
 T __shfl_down_sync(unsigned mask, T v, unsigned delta, int width = 32) {
-  if (!::ignis::cuda_sim::detail::is_power_of_two_width(width))
-    ::ignis::cuda_sim::fault("__shfl_down_sync: bad width");
-  const int lane = static_cast<int>(::ignis::cuda_sim::detail::lane_of_running_thread());
-  return ::ignis::cuda_sim::detail::shuffle(mask, v, lane + static_cast<int>(delta), width,
-                                            "__shfl_down_sync");
+  return ::ignis::cuda_sim::detail::shuffle(
+      mask, v, width, "__shfl_down_sync", [&](int lane) { return lane + static_cast<int>(delta); });
 }
 
 template <class T>
 T __shfl_up_sync(unsigned mask, T v, unsigned delta, int width = 32) {
-  if (!::ignis::cuda_sim::detail::is_power_of_two_width(width))
-    ::ignis::cuda_sim::fault("__shfl_up_sync: bad width");
-  const int lane = static_cast<int>(::ignis::cuda_sim::detail::lane_of_running_thread());
-  return ::ignis::cuda_sim::detail::shuffle(mask, v, lane - static_cast<int>(delta), width,
-                                            "__shfl_up_sync");
+  return ::ignis::cuda_sim::detail::shuffle(
+      mask, v, width, "__shfl_up_sync", [&](int lane) { return lane - static_cast<int>(delta); });
 }
 
 template <class T>
 T __shfl_xor_sync(unsigned mask, T v, int lane_mask, int width = 32) {
-  if (!::ignis::cuda_sim::detail::is_power_of_two_width(width))
-    ::ignis::cuda_sim::fault("__shfl_xor_sync: bad width");
-  const int lane = static_cast<int>(::ignis::cuda_sim::detail::lane_of_running_thread());
-  return ::ignis::cuda_sim::detail::shuffle(mask, v, lane ^ lane_mask, width, "__shfl_xor_sync");
+  return ::ignis::cuda_sim::detail::shuffle(mask, v, width, "__shfl_xor_sync",
+                                            [&](int lane) { return lane ^ lane_mask; });
 }
 
 inline unsigned __ballot_sync(unsigned mask, int predicate) {
@@ -132,40 +122,40 @@ concept OneOf = (std::is_same_v<T, Allowed> || ...);
 }  // namespace ignis::cuda_sim::detail
 
 template <class T>
-  requires ::ignis::cuda_sim::detail::OneOf<T, int, unsigned, unsigned long long, float, double>
-T atomicAdd(T* address, std::type_identity_t<T> v) {
+requires ::ignis::cuda_sim::detail::OneOf<T, int, unsigned, unsigned long long, float, double> T
+atomicAdd(T* address, std::type_identity_t<T> v) {
   const T old = *address;
   *address = old + v;
   return old;
 }
 
 template <class T>
-  requires ::ignis::cuda_sim::detail::OneOf<T, int, unsigned, unsigned long long, float>
-T atomicExch(T* address, std::type_identity_t<T> v) {
+requires ::ignis::cuda_sim::detail::OneOf<T, int, unsigned, unsigned long long, float> T
+atomicExch(T* address, std::type_identity_t<T> v) {
   const T old = *address;
   *address = v;
   return old;
 }
 
 template <class T>
-  requires ::ignis::cuda_sim::detail::OneOf<T, int, unsigned, unsigned long long>
-T atomicCAS(T* address, std::type_identity_t<T> expected, std::type_identity_t<T> v) {
+requires ::ignis::cuda_sim::detail::OneOf<T, int, unsigned, unsigned long long> T
+atomicCAS(T* address, std::type_identity_t<T> expected, std::type_identity_t<T> v) {
   const T old = *address;
   if (old == expected) *address = v;
   return old;
 }
 
 template <class T>
-  requires ::ignis::cuda_sim::detail::OneOf<T, int, unsigned, unsigned long long>
-T atomicMax(T* address, std::type_identity_t<T> v) {
+requires ::ignis::cuda_sim::detail::OneOf<T, int, unsigned, unsigned long long> T
+atomicMax(T* address, std::type_identity_t<T> v) {
   const T old = *address;
   if (v > old) *address = v;
   return old;
 }
 
 template <class T>
-  requires ::ignis::cuda_sim::detail::OneOf<T, int, unsigned, unsigned long long>
-T atomicMin(T* address, std::type_identity_t<T> v) {
+requires ::ignis::cuda_sim::detail::OneOf<T, int, unsigned, unsigned long long> T
+atomicMin(T* address, std::type_identity_t<T> v) {
   const T old = *address;
   if (v < old) *address = v;
   return old;

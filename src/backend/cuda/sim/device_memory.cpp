@@ -13,10 +13,8 @@
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
 #define IGNIS_SIM_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
-#define IGNIS_SIM_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
 #else
 #define IGNIS_SIM_POISON(p, n) ((void)(p), (void)(n))
-#define IGNIS_SIM_UNPOISON(p, n) ((void)(p), (void)(n))
 #endif
 
 namespace ignis::cuda_sim {

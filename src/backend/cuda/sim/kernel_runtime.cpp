@@ -1,5 +1,7 @@
 #include "kernel_runtime.hpp"
 
+#include <cxxabi.h>
+#include <dlfcn.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -20,6 +22,18 @@ namespace ignis::cuda_sim {
 namespace {
 
 namespace ctx = boost::context;
+
+/// The kernel's name for a message (looked up only when one is printed).
+std::string kernel_name(const void* kernel) {
+  Dl_info info{};
+  // Kernels have internal linkage, so usually there is no dynamic symbol: the op that launched it
+  // is named by the CudaError of the launch check that follows.
+  if (dladdr(kernel, &info) == 0 || info.dli_sname == nullptr) return "a kernel";
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> demangled(
+      abi::__cxa_demangle(info.dli_sname, nullptr, nullptr, &status), std::free);
+  return status == 0 && demangled ? demangled.get() : info.dli_sname;
+}
 
 // ---- fiber stacks: mapped once with a guard page below, reused across threads and launches ----
 
@@ -110,7 +124,6 @@ struct WarpState {
 };
 
 struct LaunchState {
-  const char* kernel = "";
   KernelBody body = nullptr;
   void* context = nullptr;
   std::vector<SimThread> threads;
@@ -271,7 +284,7 @@ const ThreadCoordinates& coordinates() { return g_coordinates; }
 
 void set_thread_order(ThreadOrder order) { g_order = order; }
 
-int run_kernel(const char* name, dim3 grid, dim3 block, std::size_t dynamic_shared_bytes,
+int run_kernel(const void* kernel, dim3 grid, dim3 block, std::size_t dynamic_shared_bytes,
                KernelBody body, void* context) {
   const unsigned long long threads = 1ull * block.x * block.y * block.z;
   if (threads == 0 || threads > kMaxThreadsPerBlock || block.z > kMaxBlockDimZ || grid.x == 0 ||
@@ -282,8 +295,9 @@ int run_kernel(const char* name, dim3 grid, dim3 block, std::size_t dynamic_shar
                  "%zu bytes of dynamic "
                  "shared memory (limits: %u threads a block, block.z <= %u, grid.y/z <= %u, %zu "
                  "bytes shared)\n",
-                 name, grid.x, grid.y, grid.z, block.x, block.y, block.z, dynamic_shared_bytes,
-                 kMaxThreadsPerBlock, kMaxBlockDimZ, kMaxGridDimYZ, kDefaultSharedBytes);
+                 kernel_name(kernel).c_str(), grid.x, grid.y, grid.z, block.x, block.y, block.z,
+                 dynamic_shared_bytes, kMaxThreadsPerBlock, kMaxBlockDimZ, kMaxGridDimYZ,
+                 kDefaultSharedBytes);
     return 9;  // cudaErrorInvalidConfiguration
   }
   const Order order = g_order;
@@ -291,7 +305,6 @@ int run_kernel(const char* name, dim3 grid, dim3 block, std::size_t dynamic_shar
   const unsigned long long launch_number = launches++;
 
   LaunchState L;
-  L.kernel = name;
   L.body = body;
   L.context = context;
   if (dynamic_shared_bytes > 0) L.dynamic_shared.reset(new unsigned char[dynamic_shared_bytes]);
@@ -312,8 +325,8 @@ int run_kernel(const char* name, dim3 grid, dim3 block, std::size_t dynamic_shar
     }
   }
   if (!ok) {
-    std::fprintf(stderr, "ignis CUDA simulator: kernel %s faulted: %s\n", name,
-                 L.fault_message.c_str());
+    std::fprintf(stderr, "ignis CUDA simulator: kernel %s faulted: %s\n",
+                 kernel_name(kernel).c_str(), L.fault_message.c_str());
     // Unwinds the suspended threads (Boost resumes each with a forced unwind).
     L.threads.clear();
   }

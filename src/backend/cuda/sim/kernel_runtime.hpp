@@ -28,10 +28,10 @@ inline constexpr unsigned kMaxGridDimYZ = 65535;
 inline constexpr std::size_t kDefaultSharedBytes = 48 * 1024;
 inline constexpr unsigned kWarpSize = 32;
 
-/// Runs one launch to completion. Returns cudaSuccess, cudaErrorInvalidConfiguration (bad
+/// Runs one launch to completion (`kernel` names it in messages). Returns cudaSuccess, cudaErrorInvalidConfiguration (bad
 /// shape: nothing ran) or cudaErrorLaunchFailure (a fault, described on stderr). The caller
 /// (the runtime API's launch entry) records the result as CUDA does.
-int run_kernel(const char* name, dim3 grid, dim3 block, std::size_t dynamic_shared_bytes,
+int run_kernel(const void* kernel, dim3 grid, dim3 block, std::size_t dynamic_shared_bytes,
                KernelBody body, void* context);
 
 /// The order in which a block's threads are started and resumed. kAlternate (the default, or

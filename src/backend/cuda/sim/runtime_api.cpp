@@ -5,8 +5,6 @@
 // kept for cudaGetLastError until read; a kernel fault is sticky (every later call returns it),
 // as a poisoned context on a GPU.
 #include <cuda_runtime_api.h>
-#include <cxxabi.h>
-#include <dlfcn.h>
 
 #include <chrono>
 #include <cstdio>
@@ -56,17 +54,6 @@ cudaError_t result(cudaError_t e) {
 /// The stream argument must be the legacy default stream (0) or a live stream.
 bool valid_stream(cudaStream_t s) {
   return s == nullptr || s == cudaStreamLegacy || g_streams.count(s) != 0;
-}
-
-std::string kernel_name(const void* kernel) {
-  Dl_info info{};
-  // Kernels have internal linkage, so usually there is no dynamic symbol: the op that launched it
-  // is named by the CudaError of the launch check that follows.
-  if (dladdr(kernel, &info) == 0 || info.dli_sname == nullptr) return "a kernel";
-  int status = 0;
-  std::unique_ptr<char, void (*)(void*)> demangled(
-      abi::__cxa_demangle(info.dli_sname, nullptr, nullptr, &status), std::free);
-  return status == 0 && demangled ? demangled.get() : info.dli_sname;
 }
 
 enum class Side { kHost, kDevice };
@@ -144,10 +131,9 @@ void launch(const void* kernel, dim3 grid, dim3 block, std::size_t shared_bytes,
     result(cudaErrorInvalidResourceHandle);
     return;
   }
-  const std::string name = kernel_name(kernel);
   DeviceMemory& memory = DeviceMemory::instance();
   memory.open_to_kernels();
-  const int status = run_kernel(name.c_str(), grid, block, shared_bytes, body, context);
+  const int status = run_kernel(kernel, grid, block, shared_bytes, body, context);
   memory.close_to_kernels();
   if (status == cudaErrorLaunchFailure) g_sticky_error = cudaErrorLaunchFailure;
   result(static_cast<cudaError_t>(status));
