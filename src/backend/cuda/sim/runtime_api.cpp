@@ -11,10 +11,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
-#include <memory>
 #include <mutex>
 #include <set>
-#include <string>
 
 #include "device_memory.hpp"
 #include "launch_entry.hpp"
