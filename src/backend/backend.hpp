@@ -150,6 +150,6 @@ Backend& for_device(Device device);
 Backend& cpu_backend();
 
 /// Version of the C++ interface between libignis and the CUDA plugin; both must agree.
-inline constexpr int kPluginAbiVersion = 5;  // 5: batch_norm ops; the plugin reports its cuDNN probe
+inline constexpr int kPluginAbiVersion = 6;  // 6: MemoryStats::caching; 5: batch_norm ops, the cuDNN probe
 
 }  // namespace ignis::backend

@@ -143,9 +143,10 @@ std::string memory_summary(int device) {
       "  reserved (from cudaMalloc){:10.1f} MiB\n"
       "  cached (free, kept)       {:10.1f} MiB\n"
       "  largest free block        {:10.1f} MiB\n"
-      "  allocations {} ({} went to cudaMalloc)\n",
+      "  allocations {} ({} went to cudaMalloc){}\n",
       device < 0 ? current_device() : device, mib(s.allocated_bytes), split, mib(s.peak_allocated_bytes), mib(s.reserved_bytes),
-      mib(s.cached_bytes), mib(s.largest_free_block), s.allocations, s.cuda_mallocs);
+      mib(s.cached_bytes), mib(s.largest_free_block), s.allocations, s.cuda_mallocs,
+      s.caching ? "" : "\n  caching off (IGNIS_CUDA_NO_CACHING=1): every tensor is its own cudaMalloc");
 }
 
 }  // namespace ignis::cuda

@@ -42,7 +42,7 @@ using PluginAbiFn = int (*)();
 /// the backend, or null with a message in error, a cuda::UnavailableKind in *kind and the CUDA
 /// error code in *cuda_error.
 using PluginCreateFn = Backend* (*)(char* error, unsigned long error_size, int* kind, int* cuda_error);
-/// int ignis_cuda_plugin_cudnn(char* message, size_t message_size, int* version) (ABI 5): the
+/// int ignis_cuda_plugin_cudnn(char* message, size_t message_size, int* version) (since ABI 5): the
 /// cuda::CudnnState of the plugin's cuDNN probe, its message and the version found.
 using PluginCudnnFn = int (*)(char* message, unsigned long message_size, int* version);
 

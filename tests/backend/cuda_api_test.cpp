@@ -119,6 +119,7 @@ TEST_F(CudaDeviceTest, DeviceGuardRestoresTheCurrentDevice) {
 TEST_F(CudaDeviceTest, AllocatorCountsAllocationsAndReusesFreedBlocks) {
   cuda::synchronize();
   cuda::empty_cache();
+  if (!cuda::memory_stats(0).caching) GTEST_SKIP() << "IGNIS_CUDA_NO_CACHING=1: see AllocatorWithoutCaching...";
   const cuda::MemoryStats before = cuda::memory_stats(0);
   {
     const Tensor a = zeros({1024, 1024}, {.device = Device::cuda(0)});  // 4 MiB
@@ -140,6 +141,27 @@ TEST_F(CudaDeviceTest, AllocatorCountsAllocationsAndReusesFreedBlocks) {
   cuda::empty_cache();
   EXPECT_EQ(cuda::memory_stats(0).cached_bytes, 0u);
   EXPECT_NE(cuda::memory_summary(0).find("allocated"), std::string::npos);
+}
+
+// IGNIS_CUDA_NO_CACHING=1 (the simulated device's suite runs so; ctest runs this case once more
+// with caching on, as sim-caching:*): each tensor is one cudaMalloc of exactly its bytes, returned
+// with cudaFree when it dies, and nothing is ever cached.
+TEST_F(CudaDeviceTest, AllocatorWithoutCachingGivesEachTensorItsOwnAllocation) {
+  cuda::synchronize();
+  if (cuda::memory_stats(0).caching) GTEST_SKIP() << "caching is on (IGNIS_CUDA_NO_CACHING is not 1)";
+  const cuda::MemoryStats before = cuda::memory_stats(0);
+  {
+    const Tensor a = zeros({3, 5}, {.device = Device::cuda(0)});  // 60 bytes, not rounded up
+    const cuda::MemoryStats during = cuda::memory_stats(0);
+    EXPECT_EQ(during.allocated_bytes, before.allocated_bytes + 60);
+    EXPECT_EQ(during.reserved_bytes, before.reserved_bytes + 60);
+    EXPECT_EQ(during.cuda_mallocs, before.cuda_mallocs + 1);
+  }
+  const cuda::MemoryStats after = cuda::memory_stats(0);
+  EXPECT_EQ(after.allocated_bytes, before.allocated_bytes);
+  EXPECT_EQ(after.reserved_bytes, before.reserved_bytes);
+  EXPECT_EQ(after.cached_bytes, 0u);
+  EXPECT_NE(cuda::memory_summary(0).find("caching off (IGNIS_CUDA_NO_CACHING=1)"), std::string::npos);
 }
 
 // The memory budget on cuda:0 bounds reserved bytes (live + cached); the report's split adds up.

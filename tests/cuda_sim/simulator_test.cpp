@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <numeric>
+#include <string>
 #include <vector>
 
 #include "backend/cuda/block_reduce.cuh"
@@ -133,17 +134,32 @@ TEST(CudaSim, DynamicSharedMemoryIsTheLaunchsAndLimitedTo48KiB) {
 __global__ void nothing_kernel() {}
 
 TEST(CudaSim, LaunchLimitsAreTheDevicesAndAnInvalidLaunchIsNotSticky) {
-  launch(nothing_kernel, {1, 1025});
-  EXPECT_EQ(cudaGetLastError(), cudaErrorInvalidConfiguration);
+  // The device's own limit (1024 threads a block), below the backend's launch():
+  const auto nothing = reinterpret_cast<const void*>(&nothing_kernel);
+  EXPECT_EQ(sim::run_kernel(nothing, 1, 1025, 0, [](void*) {}, nullptr), cudaErrorInvalidConfiguration);
+  EXPECT_EQ(sim::run_kernel(nothing, 1, 1024, 0, [](void*) {}, nullptr), cudaSuccess);
   launch(nothing_kernel, {dim3(1, 65536), 32});
   EXPECT_EQ(cudaGetLastError(), cudaErrorInvalidConfiguration);
-  launch(nothing_kernel, {1, dim3(8, 8, 65)});
+  launch(nothing_kernel, {1, dim3(1, 1, 65)});
   EXPECT_EQ(cudaGetLastError(), cudaErrorInvalidConfiguration);
   launch(nothing_kernel, {0u, 32});
   EXPECT_EQ(cudaGetLastError(), cudaErrorInvalidConfiguration);
   launch(nothing_kernel, {dim3(1, 65535), 1});  // the limits themselves are legal
   EXPECT_EQ(cudaGetLastError(), cudaSuccess);
-  launch(nothing_kernel, {1, dim3(16, 64)});
+  launch(nothing_kernel, {1, dim3(4, 64)});
+  EXPECT_EQ(cudaGetLastError(), cudaSuccess);
+}
+
+// The backend's own bound, below the device's: the size scripts/check-kernels checks registers for.
+TEST(CudaSim, TheBackendRefusesABlockLargerThanItsKernelsAreCheckedFor) {
+  using ignis::backend::cuda_detail::kMaxBlockThreads;
+  try {
+    launch(nothing_kernel, {1, kMaxBlockThreads + 1});
+    ADD_FAILURE() << "expected CudaError";
+  } catch (const ignis::CudaError& e) {
+    EXPECT_NE(std::string(e.what()).find("exceeds kMaxBlockThreads"), std::string::npos) << e.what();
+  }
+  launch(nothing_kernel, {1, kMaxBlockThreads});
   EXPECT_EQ(cudaGetLastError(), cudaSuccess);
 }
 
@@ -236,6 +252,39 @@ TEST_F(CudaSimDeathTest, AKernelWritingPastItsAllocationFaults) {
         launch(overrun_kernel, {1, 32}, out, 100);
       },
       "");
+}
+
+__global__ void off_by_one_kernel(float* out, int index) { out[index] = 1.0f; }
+
+// Writes within the allocation's 256-byte alignment or its first page do not reach a guard page;
+// the margins checked after every kernel catch them, as compute-sanitizer's memcheck would. Under
+// AddressSanitizer the margins are poisoned, so ASan stops the write itself.
+TEST_F(CudaSimDeathTest, AWriteJustPastEitherEndIsAnIllegalAddressThatSticks) {
+  for (const int index : {10, -1}) {
+    const auto write_outside = [index] {
+      float* out = device_copy(std::vector<float>(10, 0.0f));  // 40 bytes: 216 to the guard page
+      launch(off_by_one_kernel, {1, 1}, out, index);
+      const bool failed = cudaGetLastError() == cudaErrorIllegalAddress;
+      void* p = nullptr;
+      const bool sticky = cudaMalloc(&p, 4) == cudaErrorIllegalAddress;
+      std::exit(failed && sticky ? 0 : 1);
+    };
+#if defined(__SANITIZE_ADDRESS__)
+    EXPECT_DEATH(write_outside(), "use-after-poison");
+#else
+    EXPECT_EXIT(write_outside(), ::testing::ExitedWithCode(0),
+                index > 0 ? "offset 40 of the 40-byte allocation at 0x[0-9a-f]+, past its end"
+                          : "offset -1 of the 40-byte allocation at 0x[0-9a-f]+, before its start");
+#endif
+  }
+}
+
+TEST(CudaSim, WritesInsideAnAllocationLeaveItsMarginsIntact) {
+  float* out = device_copy(std::vector<float>(10, 0.0f));
+  launch(off_by_one_kernel, {1, 1}, out, 9);
+  EXPECT_EQ(cudaGetLastError(), cudaSuccess);
+  EXPECT_EQ(host_copy(out, 10)[9], 1.0f);
+  cudaFree(out);
 }
 
 TEST_F(CudaSimDeathTest, TheHostDereferencingADevicePointerFaults) {

@@ -109,6 +109,7 @@ struct MemoryStats {
   std::size_t largest_free_block = 0;    // the biggest cached block (fragmentation)
   std::int64_t allocations = 0;          // allocation requests served
   std::int64_t cuda_mallocs = 0;         // of which went to cudaMalloc
+  bool caching = true;                   // false under IGNIS_CUDA_NO_CACHING=1: nothing is cached
 };
 
 /// Returns every cached segment that holds no live block to the driver (cudaFree), on every

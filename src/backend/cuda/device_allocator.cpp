@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "cuda_check.hpp"
 #include "ignis/core/error.hpp"
@@ -17,14 +18,42 @@ constexpr std::size_t kSmallSegment = std::size_t{2} << 20;   // its segments
 constexpr std::size_t kSegmentRound = std::size_t{2} << 20;   // large segments: 2 MiB multiples
 constexpr std::size_t kMinLargeSplit = std::size_t{1} << 20;  // split large blocks leaving ≥ 1 MiB
 
+bool caching_from_environment() {
+  const char* v = std::getenv("IGNIS_CUDA_NO_CACHING");
+  return v == nullptr || v[0] != '1';
+}
+
 }  // namespace
+
+DeviceAllocator::DeviceAllocator(int device) : device_(device), caching_(caching_from_environment()) {
+  stats_.caching = caching_;
+}
 
 DataPtr DeviceAllocator::allocate(std::size_t nbytes) {
   if (nbytes == 0) return DataPtr(nullptr, Device::cuda(device_), nullptr);
-  const std::size_t size = (nbytes + kRound - 1) / kRound * kRound;
-  const bool small_pool = size <= kSmallRequest;
   const MemoryCategory category = current_memory_category();
   std::lock_guard lock(mutex_);
+  Block* block = caching_ ? take_cached(nbytes) : take_uncached(nbytes);
+  block->allocated = true;
+  block->category = category;
+  live_[block->ptr] = block;
+  stats_.allocated_bytes += block->size;
+  stats_.category_bytes[static_cast<std::size_t>(category)] += block->size;
+  stats_.peak_allocated_bytes = std::max(stats_.peak_allocated_bytes, stats_.allocated_bytes);
+  ++stats_.allocations;
+  return DataPtr(block->ptr, Device::cuda(device_), &DeviceAllocator::release, this, this);
+}
+
+DeviceAllocator::Block* DeviceAllocator::take_uncached(std::size_t nbytes) {
+  const std::size_t budget = memory_limit(Device::cuda(device_));
+  Block* block = budget > 0 && stats_.reserved_bytes + nbytes > budget ? nullptr : new_segment(nbytes, false);
+  if (block == nullptr) out_of_memory(nbytes);
+  return block;
+}
+
+DeviceAllocator::Block* DeviceAllocator::take_cached(std::size_t nbytes) {
+  const std::size_t size = (nbytes + kRound - 1) / kRound * kRound;
+  const bool small_pool = size <= kSmallRequest;
   Pool& pool = small_pool ? small_ : large_;
   Block* block = find_free(pool, size);
   if (block == nullptr) {
@@ -47,14 +76,7 @@ DataPtr DeviceAllocator::allocate(std::size_t nbytes) {
     block->size = size;
     pool.insert(tail);
   }
-  block->allocated = true;
-  block->category = category;
-  live_[block->ptr] = block;
-  stats_.allocated_bytes += block->size;
-  stats_.category_bytes[static_cast<std::size_t>(category)] += block->size;
-  stats_.peak_allocated_bytes = std::max(stats_.peak_allocated_bytes, stats_.allocated_bytes);
-  ++stats_.allocations;
-  return DataPtr(block->ptr, Device::cuda(device_), &DeviceAllocator::release, this, this);
+  return block;
 }
 
 MemoryCategory DeviceAllocator::category_of(const DataPtr& ptr) {
@@ -85,6 +107,12 @@ void DeviceAllocator::free_block(void* ptr) {
   stats_.category_bytes[static_cast<std::size_t>(block->category)] -= block->size;
   block->allocated = false;
   block->category = MemoryCategory::kWorkspace;
+  if (!caching_) {
+    cudaFree(block->ptr);  // a deleter cannot throw; a failure here poisons the next checked call
+    stats_.reserved_bytes -= block->size;
+    delete block;
+    return;
+  }
   Pool& pool = block->small_pool ? small_ : large_;
   // Merge with free neighbours of the same segment.
   if (Block* next = block->next; next && !next->allocated) {

@@ -9,6 +9,11 @@
 // the reserved bytes (live + cached) the same way: a segment that would exceed it releases the
 // cache first, then fails with the report. Thread-safe; all work runs on one stream per
 // device, so a freed block can be reused at once.
+//
+// IGNIS_CUDA_NO_CACHING=1 (as PYTORCH_NO_CUDA_MEMORY_CACHING) turns the cache off: every request
+// is a cudaMalloc of exactly its bytes, freed with cudaFree when the tensor dies. Slow, for
+// debugging: compute-sanitizer and the simulated device then see each tensor's own bounds, so an
+// out-of-bounds index in a kernel is caught instead of landing in a neighbour in the segment.
 #include <cstddef>
 #include <mutex>
 #include <set>
@@ -21,7 +26,7 @@ namespace ignis::backend::cuda_detail {
 
 class DeviceAllocator final : public Allocator {
  public:
-  explicit DeviceAllocator(int device) : device_(device) {}
+  explicit DeviceAllocator(int device);
   DataPtr allocate(std::size_t nbytes) override;
   MemoryCategory category_of(const DataPtr& ptr) override;
   void set_category(DataPtr& ptr, MemoryCategory category) override;
@@ -54,8 +59,13 @@ class DeviceAllocator final : public Allocator {
   /// A segment within the budget and the device's memory, or null.
   Block* new_segment_within_budget(std::size_t size, bool small_pool);
   [[noreturn]] void out_of_memory(std::size_t requested);
+  /// A free block for `nbytes` from the cache (or a new segment), out of the pool; throws on OOM.
+  Block* take_cached(std::size_t nbytes);
+  /// IGNIS_CUDA_NO_CACHING: a cudaMalloc of exactly `nbytes`; throws on OOM.
+  Block* take_uncached(std::size_t nbytes);
 
   int device_;
+  bool caching_;
   std::mutex mutex_;
   Pool small_, large_;
   std::unordered_map<void*, Block*> live_;

@@ -6,7 +6,10 @@
 #include <cuda_runtime_api.h>
 
 #include <cstddef>
+#include <string>
 #include <utility>
+
+#include "ignis/core/error.hpp"
 
 #if !defined(__CUDACC__)
 #include <tuple>
@@ -24,6 +27,12 @@
 
 namespace ignis::backend::cuda_detail {
 
+/// The most threads a block of this backend may have. scripts/check-kernels proves that every
+/// kernel fits the register file at this size (registers × threads ≤ 65,536, for every
+/// architecture built), and launch() refuses a larger block, so the two cannot drift apart.
+/// Raising it means rerunning that check (ctest -R KernelResources).
+inline constexpr unsigned kMaxBlockThreads = 256;
+
 /// A launch's configuration: grid and block shapes, dynamic shared memory, stream.
 struct LaunchShape {
   dim3 grid;
@@ -34,6 +43,12 @@ struct LaunchShape {
 
 template <class... Params, class... Args>
 void launch(void (*kernel)(Params...), const LaunchShape& shape, Args&&... args) {
+  if (const unsigned long long threads = 1ull * shape.block.x * shape.block.y * shape.block.z;
+      threads > kMaxBlockThreads) {
+    throw CudaError("[cuda launch] a block of " + std::to_string(threads) + " threads exceeds kMaxBlockThreads (" +
+                    std::to_string(kMaxBlockThreads) + ", src/backend/cuda/launch.cuh), the size the kernels' " +
+                    "register use is checked for");
+  }
 #if defined(__CUDACC__)
   kernel<<<shape.grid, shape.block, shape.shared_bytes, shape.stream>>>(
       std::forward<Args>(args)...);

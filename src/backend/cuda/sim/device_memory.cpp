@@ -109,7 +109,7 @@ void* DeviceMemory::allocate(int device_index, std::size_t size) {
   next_ += span + page_;  // the page after stays inaccessible
   const std::size_t start = first + span - round_up(size, kAlignment);
   char* ptr = device_base_ + start;
-  std::memset(host_base_ + start, 0xff, size);
+  std::memset(host_base_ + first, 0xff, span);  // the allocation and its margins
   IGNIS_SIM_POISON(device_base_ + first, start - first);  // the unused head of the first page
   IGNIS_SIM_POISON(ptr + size, round_up(size, kAlignment) - size);
   live_[ptr] = Allocation{ptr, size, device_index};
@@ -153,8 +153,12 @@ bool DeviceMemory::in_device_range(const void* ptr) const {
   return p >= device_base_ && p < device_base_ + reserved_;
 }
 
+char* DeviceMemory::first_page(const Allocation& a) const {
+  return device_base_ + static_cast<std::size_t>(a.device - device_base_) / page_ * page_;
+}
+
 void DeviceMemory::set_access(const Allocation& a, bool open) const {
-  char* first = device_base_ + static_cast<std::size_t>(a.device - device_base_) / page_ * page_;
+  char* first = first_page(a);
   const std::size_t bytes = round_up(static_cast<std::size_t>(a.device + a.size - first), page_);
   if (mprotect(first, bytes, open ? PROT_READ | PROT_WRITE : PROT_NONE) != 0) die("mprotect");
 }
@@ -167,6 +171,37 @@ void DeviceMemory::open_to_kernels() {
 void DeviceMemory::close_to_kernels() {
   std::lock_guard lock(mutex_);
   for (const auto& [ptr, a] : live_) set_access(a, false);
+}
+
+namespace {
+
+bool is_canary(char c) { return static_cast<unsigned char>(c) == 0xff; }
+
+}  // namespace
+
+std::string DeviceMemory::check_margins() {
+  std::lock_guard lock(mutex_);
+  for (const auto& [ptr, a] : live_) {
+    char* head = host_view(first_page(a));  // [head, head + head_bytes) ends at the start
+    const std::size_t head_bytes = static_cast<std::size_t>(a.device - first_page(a));
+    char* tail = host_view(a.device + a.size);  // begins at the end
+    const std::size_t tail_bytes = round_up(a.size, kAlignment) - a.size;
+    std::size_t after = 0, before = 0;  // intact bytes next to the end and to the start
+    while (after < tail_bytes && is_canary(tail[after])) ++after;
+    while (before < head_bytes && is_canary(head[head_bytes - 1 - before])) ++before;
+    if (after == tail_bytes && before == head_bytes) continue;
+    // The damaged byte nearest the allocation, as an offset from its start.
+    const long long offset = after != tail_bytes ? static_cast<long long>(a.size + after)
+                                                 : -static_cast<long long>(before) - 1;
+    std::memset(head, 0xff, head_bytes);
+    std::memset(tail, 0xff, tail_bytes);
+    char address[32];
+    std::snprintf(address, sizeof address, "%p", static_cast<const void*>(a.device));
+    return "a write at offset " + std::to_string(offset) + " of the " + std::to_string(a.size) +
+           "-byte allocation at " + address + (offset < 0 ? ", before its start" : ", past its end") +
+           " (an out-of-bounds index)";
+  }
+  return {};
 }
 
 std::size_t DeviceMemory::used(int device_index) const {

@@ -6,13 +6,17 @@
 // dereferences a device pointer — a missing cudaMemcpy — faults. The runtime itself (memcpy,
 // memset, the cuBLAS forwarder) works through the second mapping. Each allocation ends at a page
 // boundary (256-byte aligned start, as cudaMalloc) with an inaccessible page after it, so a
-// kernel that writes past its buffer faults; under AddressSanitizer the unused bytes around
-// the allocation are poisoned too. Freed ranges are never handed out again and stay
+// kernel that writes past its buffer faults. The bytes between the allocation and those pages
+// (up to 255 after it, to its 256-byte alignment, and the rest of its first page before it) hold
+// 0xff and are checked after every kernel (check_margins), so a write just past either end is
+// caught as compute-sanitizer's memcheck would; under AddressSanitizer they are poisoned too, so
+// ASan names the access itself. Freed ranges are never handed out again and stay
 // inaccessible (use after free faults). New allocations hold 0xff bytes (NaN as float), not zeros.
 #include <cstddef>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <string>
 
 namespace ignis::cuda_sim {
 
@@ -40,6 +44,9 @@ class DeviceMemory {
   /// Kernels may touch live allocations between these two calls.
   void open_to_kernels();
   void close_to_kernels();
+  /// Empty if every live allocation's margins still hold 0xff; else describes the first damaged
+  /// one (a kernel wrote outside its allocation) and restores its margins.
+  std::string check_margins();
 
   std::size_t used(int device_index) const;
   std::size_t capacity() const { return capacity_; }
@@ -47,6 +54,8 @@ class DeviceMemory {
  private:
   DeviceMemory();
   void set_access(const Allocation& a, bool open) const;
+  /// The allocation's first page (its head margin runs from there to a.device).
+  char* first_page(const Allocation& a) const;
 
   mutable std::mutex mutex_;
   std::map<const char*, Allocation> live_;  // by device pointer

@@ -19,11 +19,6 @@
 
 namespace ignis::cuda_sim {
 
-namespace {
-
-namespace ctx = boost::context;
-
-/// The kernel's name for a message (looked up only when one is printed).
 std::string kernel_name(const void* kernel) {
   Dl_info info{};
   // Kernels have internal linkage, so usually there is no dynamic symbol: the op that launched it
@@ -32,8 +27,12 @@ std::string kernel_name(const void* kernel) {
   int status = 0;
   std::unique_ptr<char, void (*)(void*)> demangled(
       abi::__cxa_demangle(info.dli_sname, nullptr, nullptr, &status), std::free);
-  return status == 0 && demangled ? demangled.get() : info.dli_sname;
+  return std::string("kernel ") + (status == 0 && demangled ? demangled.get() : info.dli_sname);
 }
+
+namespace {
+
+namespace ctx = boost::context;
 
 // ---- fiber stacks: mapped once with a guard page below, reused across threads and launches ----
 
@@ -291,7 +290,7 @@ int run_kernel(const void* kernel, dim3 grid, dim3 block, std::size_t dynamic_sh
       grid.y == 0 || grid.z == 0 || grid.x > kMaxGridDimX || grid.y > kMaxGridDimYZ ||
       grid.z > kMaxGridDimYZ || dynamic_shared_bytes > kDefaultSharedBytes) {
     std::fprintf(stderr,
-                 "ignis CUDA simulator: launch of %s refused: grid (%u,%u,%u), block (%u,%u,%u), "
+                 "ignis CUDA simulator: the launch of %s was refused: grid (%u,%u,%u), block (%u,%u,%u), "
                  "%zu bytes of dynamic "
                  "shared memory (limits: %u threads a block, block.z <= %u, grid.y/z <= %u, %zu "
                  "bytes shared)\n",
@@ -325,7 +324,7 @@ int run_kernel(const void* kernel, dim3 grid, dim3 block, std::size_t dynamic_sh
     }
   }
   if (!ok) {
-    std::fprintf(stderr, "ignis CUDA simulator: kernel %s faulted: %s\n",
+    std::fprintf(stderr, "ignis CUDA simulator: %s faulted: %s\n",
                  kernel_name(kernel).c_str(), L.fault_message.c_str());
     // Unwinds the suspended threads (Boost resumes each with a forced unwind).
     L.threads.clear();

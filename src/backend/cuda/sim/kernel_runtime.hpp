@@ -14,6 +14,7 @@
 #include <vector_types.h>
 
 #include <cstddef>
+#include <string>
 
 namespace ignis::cuda_sim {
 
@@ -27,6 +28,10 @@ inline constexpr unsigned kMaxGridDimX = 2147483647u;
 inline constexpr unsigned kMaxGridDimYZ = 65535;
 inline constexpr std::size_t kDefaultSharedBytes = 48 * 1024;
 inline constexpr unsigned kWarpSize = 32;
+
+/// "kernel <its name>" for a message, or "a kernel" when its symbol is not exported (kernels have
+/// internal linkage: the op that launched it is named by the launch check that follows).
+std::string kernel_name(const void* kernel);
 
 /// Runs one launch to completion (`kernel` names it in messages). Returns cudaSuccess, cudaErrorInvalidConfiguration (bad
 /// shape: nothing ran) or cudaErrorLaunchFailure (a fault, described on stderr). The caller

@@ -13,6 +13,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <string>
 
 #include "device_memory.hpp"
 #include "launch_entry.hpp"
@@ -131,9 +132,14 @@ void launch(const void* kernel, dim3 grid, dim3 block, std::size_t shared_bytes,
   }
   DeviceMemory& memory = DeviceMemory::instance();
   memory.open_to_kernels();
-  const int status = run_kernel(kernel, grid, block, shared_bytes, body, context);
+  int status = run_kernel(kernel, grid, block, shared_bytes, body, context);
   memory.close_to_kernels();
-  if (status == cudaErrorLaunchFailure) g_sticky_error = cudaErrorLaunchFailure;
+  if (const std::string damage = memory.check_margins(); !damage.empty()) {
+    std::fprintf(stderr, "ignis CUDA simulator: %s wrote outside its allocation: %s\n",
+                 kernel_name(kernel).c_str(), damage.c_str());
+    status = cudaErrorIllegalAddress;
+  }
+  if (status == cudaErrorLaunchFailure || status == cudaErrorIllegalAddress) g_sticky_error = static_cast<cudaError_t>(status);
   result(static_cast<cudaError_t>(status));
 }
 
