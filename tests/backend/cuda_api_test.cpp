@@ -36,12 +36,13 @@ TEST(CudaApi, ReasonAndCountAgreeWithAvailability) {
 
 TEST(CudaApi, TheReasonKindMatchesThisBuildAndMachine) {
   const cuda::UnavailableReason reason = cuda::unavailable_reason();
-  if (!build_info::kCudaBuilt) {
+  if (cuda::is_available()) {
+    // A GPU, or the simulated device (IGNIS_CUDA_PLUGIN, also in a build without CUDA, such as
+    // the sanitizer build), which needs no driver library.
+    EXPECT_EQ(reason.kind, cuda::UnavailableKind::kAvailable);
+  } else if (!build_info::kCudaBuilt) {
     EXPECT_EQ(reason.kind, cuda::UnavailableKind::kNotBuilt) << reason.message;
     EXPECT_STREQ(cuda::name(reason.kind), "not_built");
-  } else if (cuda::is_available()) {
-    // A GPU, or the simulated device (IGNIS_CUDA_PLUGIN), which needs no driver library.
-    EXPECT_EQ(reason.kind, cuda::UnavailableKind::kAvailable);
   } else if (!driver_library_loadable()) {
     // The CUDA build on a machine without the NVIDIA driver: the plugin loads and declines.
     EXPECT_EQ(reason.kind, cuda::UnavailableKind::kNoDriver) << reason.message;

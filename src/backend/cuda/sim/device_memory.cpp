@@ -39,6 +39,7 @@ std::size_t capacity_from_environment() {
   std::abort();
 }
 
+#if !defined(__SANITIZE_ADDRESS__)  // ASan explains a SEGV itself
 char* g_device_begin = nullptr;
 char* g_device_end = nullptr;
 struct sigaction g_previous_segv {};
@@ -62,6 +63,7 @@ void on_segv(int sig, siginfo_t* info, void* context) {
   }
   // Returning re-executes the access, which now takes the previous (default) action.
 }
+#endif
 
 }  // namespace
 
@@ -83,9 +85,9 @@ DeviceMemory::DeviceMemory()
   device_base_ = static_cast<char*>(device);
   host_base_ = static_cast<char*>(host);
   reserved_ = kReservedBytes;
+#if !defined(__SANITIZE_ADDRESS__)
   g_device_begin = device_base_;
   g_device_end = device_base_ + reserved_;
-#if !defined(__SANITIZE_ADDRESS__)  // ASan explains a SEGV itself
   struct sigaction action {};
   action.sa_sigaction = on_segv;
   action.sa_flags = SA_SIGINFO;
