@@ -1,7 +1,8 @@
 # `cmake --install build --prefix P`: the public headers (with the generated build_info.hpp),
 # libignis, the CUDA plugin beside it (libignis finds it relative to itself, so a moved prefix
 # still works), the `ignis` tool, the CMake package (find_package(ignis CONFIG): the target
-# ignis::ignis, the component `cuda`) and ignis.pc for pkg-config. Every path inside the package
+# ignis::ignis, the component `cuda`) and ignis.pc for pkg-config. Install components (one Debian
+# package each, cmake/IgnisPackage.cmake): runtime (library and tool), cuda (the plugin), dev. Every path inside the package
 # files is relative to the prefix, so the installed tree can be moved or packaged (cpack).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
@@ -20,7 +21,7 @@ install(TARGETS ignis EXPORT ignisTargets
 install(TARGETS ignis_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT runtime)
 if(TARGET ignis_cuda)
   set_target_properties(ignis_cuda PROPERTIES INSTALL_RPATH "$ORIGIN" INSTALL_RPATH_USE_LINK_PATH ON)
-  install(TARGETS ignis_cuda LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT runtime)
+  install(TARGETS ignis_cuda LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT cuda)
 endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ignis DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT dev)
 install(FILES ${CMAKE_BINARY_DIR}/generated/ignis/core/build_info.hpp
