@@ -17,17 +17,21 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
+#include "symbol_names.hpp"
+
 namespace ignis::cuda_sim {
 
 std::string kernel_name(const void* kernel) {
   Dl_info info{};
-  // Kernels have internal linkage, so usually there is no dynamic symbol: the op that launched it
-  // is named by the CudaError of the launch check that follows.
-  if (dladdr(kernel, &info) == 0 || info.dli_sname == nullptr) return "a kernel";
-  int status = 0;
-  std::unique_ptr<char, void (*)(void*)> demangled(
-      abi::__cxa_demangle(info.dli_sname, nullptr, nullptr, &status), std::free);
-  return std::string("kernel ") + (status == 0 && demangled ? demangled.get() : info.dli_sname);
+  if (dladdr(kernel, &info) != 0 && info.dli_sname != nullptr) {
+    int status = 0;
+    std::unique_ptr<char, void (*)(void*)> demangled(
+        abi::__cxa_demangle(info.dli_sname, nullptr, nullptr, &status), std::free);
+    return std::string("kernel ") + (status == 0 && demangled ? demangled.get() : info.dli_sname);
+  }
+  // Kernels have internal linkage: no dynamic symbol, but the module's static symbol table.
+  const std::string name = static_function_name(kernel);
+  return name.empty() ? "a kernel" : "kernel " + name;
 }
 
 namespace {

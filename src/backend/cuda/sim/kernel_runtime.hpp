@@ -29,8 +29,8 @@ inline constexpr unsigned kMaxGridDimYZ = 65535;
 inline constexpr std::size_t kDefaultSharedBytes = 48 * 1024;
 inline constexpr unsigned kWarpSize = 32;
 
-/// "kernel <its name>" for a message, or "a kernel" when its symbol is not exported (kernels have
-/// internal linkage: the op that launched it is named by the launch check that follows).
+/// "kernel <its name>" for a message (from the dynamic symbols, else the module's static symbol
+/// table), or "a kernel" when neither has it (a stripped module).
 std::string kernel_name(const void* kernel);
 
 /// Runs one launch to completion (`kernel` names it in messages). Returns cudaSuccess, cudaErrorInvalidConfiguration (bad
