@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/check.hpp"
+#include "job_common.hpp"
 #include "ignis/core/atomic_file.hpp"
 #include "ignis/autograd/reduce.hpp"
 #include "backend/cuda_plugin.hpp"
@@ -62,14 +63,9 @@ keras::Sequential build_model(const std::string& name) {
 /// Writes `text` to path atomically and durably (ignis/core/atomic_file.hpp).
 void write_atomically(const fs::path& path, const std::string& text) { write_file_atomic(path.string(), text); }
 
-}  // namespace
-
-TrainJobResult run_train_job(const TrainJobOptions& options, std::ostream& out) {
+TrainJobResult run_fashion_mnist_job(const TrainJobOptions& options, const DeviceChoice& choice, std::ostream& out) {
   TrainJobResult result;
-  const DeviceChoice choice = choose_device(options.device);
   result.device = choice.device;
-  out << fmt::format("Device: {} — {}\n", choice.device.str(), choice.reason);
-
   const data::FashionMnist d = data::load_fashion_mnist(options.data);
   out << fmt::format("Data: Fashion-MNIST from {} ({} training, {} test images)\n\n", options.data,
                      d.train_images.size(0), d.test_images.size(0));
@@ -83,26 +79,9 @@ TrainJobResult run_train_job(const TrainJobOptions& options, std::ostream& out) 
                  .learning_rate = options.lr});
   out << model.summary() << "\n";
 
-  result.batch_size = options.batch_size;
-  if (options.batch_size == kAutoBatchSize) {
-    const BatchSizeSearchResult search =
-        model.find_max_batch_size(d.train_images, d.train_labels, options.max_auto_batch_size);
-    result.batch_size = search.batch_size;
-    const std::size_t budget = memory_limit(choice.device);
-    out << fmt::format("Batch size: auto -> {} ({}; {} trial steps; {})\n\n", search.batch_size,
-                       search.first_failing > 0 ? fmt::format("{} does not fit", search.first_failing)
-                                                : fmt::format("the bound {} fits", options.max_auto_batch_size),
-                       search.trials.size(),
-                       budget > 0 ? fmt::format("memory budget {} on {}", format_bytes(budget), choice.device.str())
-                                  : fmt::format("no memory budget on {}", choice.device.str()));
-  }
+  result.batch_size = detail::resolve_batch_size(model, d.train_images, d.train_labels, options, choice.device, out);
 
-  std::vector<std::shared_ptr<Callback>> callbacks = {std::make_shared<TerminateOnNaN>()};
-  if (!options.out.empty()) {
-    fs::create_directories(options.out);
-    callbacks.push_back(std::make_shared<CSVLogger>((fs::path(options.out) / "history.csv").string()));
-  }
-  callbacks.insert(callbacks.end(), options.callbacks.begin(), options.callbacks.end());
+  const std::vector<std::shared_ptr<Callback>> callbacks = detail::job_callbacks(options);
   result.history = model.fit(d.train_images, d.train_labels,
                              {.epochs = options.epochs,
                               .batch_size = result.batch_size,
@@ -174,6 +153,43 @@ TrainJobResult run_train_job(const TrainJobOptions& options, std::ostream& out) 
     out << fmt::format("Results: {}/results.json, history.csv and report.html\n", options.out);
   }
   return result;
+}
+
+}  // namespace
+
+namespace detail {
+
+std::int64_t resolve_batch_size(keras::Sequential& model, const Tensor& x, const Tensor& y,
+                                const TrainJobOptions& options, Device device, std::ostream& out) {
+  if (options.batch_size != kAutoBatchSize) return options.batch_size;
+  const BatchSizeSearchResult search = model.find_max_batch_size(x, y, options.max_auto_batch_size);
+  const std::size_t budget = memory_limit(device);
+  out << fmt::format("Batch size: auto -> {} ({}; {} trial steps; {})\n\n", search.batch_size,
+                     search.first_failing > 0 ? fmt::format("{} does not fit", search.first_failing)
+                                              : fmt::format("the bound {} fits", options.max_auto_batch_size),
+                     search.trials.size(),
+                     budget > 0 ? fmt::format("memory budget {} on {}", format_bytes(budget), device.str())
+                                : fmt::format("no memory budget on {}", device.str()));
+  return search.batch_size;
+}
+
+std::vector<std::shared_ptr<Callback>> job_callbacks(const TrainJobOptions& options) {
+  std::vector<std::shared_ptr<Callback>> callbacks = {std::make_shared<TerminateOnNaN>()};
+  if (!options.out.empty()) {
+    fs::create_directories(options.out);
+    callbacks.push_back(std::make_shared<CSVLogger>((fs::path(options.out) / "history.csv").string()));
+  }
+  callbacks.insert(callbacks.end(), options.callbacks.begin(), options.callbacks.end());
+  return callbacks;
+}
+
+}  // namespace detail
+
+TrainJobResult run_train_job(const TrainJobOptions& options, std::ostream& out) {
+  const DeviceChoice choice = choose_device(options.device);
+  out << fmt::format("Device: {} — {}\n", choice.device.str(), choice.reason);
+  if (fs::is_directory(options.data)) return run_fashion_mnist_job(options, choice, out);
+  return detail::run_user_data_job(options, choice, out);
 }
 
 }  // namespace ignis::train

@@ -1,4 +1,6 @@
-// `ignis train`: the main job (Fashion-MNIST on the best device). Flags map onto TrainJobOptions.
+// `ignis train`: the main job (Fashion-MNIST, or the user's own data, on the best device). Flags
+// map onto TrainJobOptions; with the user's data and --out, the model folder is saved here (the
+// io layer sits above train).
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -6,13 +8,16 @@
 
 #include "commands.hpp"
 #include "ignis/io/checkpoint.hpp"
+#include "ignis/io/model_folder.hpp"
 #include "ignis/io/tensorboard_callback.hpp"
 #include "ignis/train/train_job.hpp"
 
 namespace ignis::cli {
 
 void add_train_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("train", "Train a model on Fashion-MNIST on the best device and report test accuracy");
+  auto* cmd = app.add_subcommand(
+      "train", "Train a model on the best device (Fashion-MNIST, or your data: --data FILE.csv|.npz|.npy) and report "
+               "held-out results");
   auto options = std::make_shared<train::TrainJobOptions>();
   cmd->add_option("--model", options->model, "Model: mlp (784-256-128-10) or cnn (conv32-pool-conv64-pool-fc128-fc10)")->capture_default_str();
   cmd->add_option("--epochs", options->epochs, "Passes over the training set")->capture_default_str()->check(CLI::PositiveNumber);
@@ -43,7 +48,47 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::IsMember({"sgd", "adam", "adamw", "rmsprop"}));
   cmd->add_option("--device", options->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
-  cmd->add_option("--data", options->data, "Folder with the four Fashion-MNIST IDX files")->capture_default_str();
+  cmd->add_option("--data", options->data,
+                  "A folder with the four Fashion-MNIST IDX files, or your data: a CSV file with a header row, an NPZ "
+                  "archive with arrays x and y, or an NPY or IDX file of features (with --targets)")
+      ->capture_default_str();
+  cmd->add_option("--target", options->target, "CSV: the target column (default: the last column)");
+  cmd->add_option("--targets", options->targets, "NPY or IDX: the file of targets, one per example of --data");
+  cmd->add_option("--task", options->task,
+                  "auto (text or integer targets: classification; fractional: regression), classification or "
+                  "regression")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "classification", "regression"}));
+  cmd->add_option("--validation-split", options->validation_split,
+                  "Your data: the fraction held out (shuffled with --seed) for validation")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.99));
+  cmd->add_flag("--normalize", options->normalize,
+                "Your data: standardise each feature with the training split's mean and standard deviation");
+  cmd->add_option_function<std::string>(
+         "--hidden",
+         [options](const std::string& value) {
+           options->hidden.clear();
+           std::size_t start = 0;
+           while (start <= value.size()) {
+             const std::size_t end = std::min(value.find(',', start), value.size());
+             const std::string item = value.substr(start, end - start);
+             std::size_t used = 0;
+             long long n = 0;
+             try {
+               n = std::stoll(item, &used);
+             } catch (const std::exception&) {
+               used = 0;
+             }
+             if (item.empty() || used != item.size() || n < 1) {
+               throw CLI::ValidationError("--hidden", "must be positive widths separated by commas, e.g. 256,128; got " + value);
+             }
+             options->hidden.push_back(n);
+             start = end + 1;
+           }
+         },
+         "Your data: the MLP's hidden ReLU layers, widths separated by commas")
+      ->default_str("256,128");
   cmd->add_option("--seed", options->seed, "Seed of initialisation and shuffling")->capture_default_str();
   cmd->add_option("--out", options->out, "Folder for results.json, history.csv and model.safetensors (weights, PyTorch names)");
   auto log_dir = std::make_shared<std::string>();
@@ -58,14 +103,20 @@ void add_train_command(CLI::App& app) {
     if (!checkpoints.empty()) {
       options->callbacks.push_back(std::make_shared<io::TrainingCheckpoint>(io::TrainingCheckpointOptions{.directory = checkpoints}));
     }
-    if (!options->out.empty()) {
+    if (!options->out.empty() && std::filesystem::is_directory(options->data)) {  // Fashion-MNIST's weights
       options->callbacks.push_back(std::make_shared<io::ModelCheckpoint>(
           io::ModelCheckpointOptions{.filepath = (std::filesystem::path(options->out) / "model.safetensors").string()}));
     }
     if (!log_dir->empty()) {
       options->callbacks.push_back(std::make_shared<io::TensorBoard>(io::TensorBoardOptions{.log_dir = *log_dir}));
     }
-    train::run_train_job(*options, std::cout);
+    const train::TrainJobResult result = train::run_train_job(*options, std::cout);
+    if (result.user_model && !options->out.empty()) {
+      io::save_model(options->out, *result.user_model);
+      std::cout << fmt::format("Model: {0}/model.json and model.safetensors (use it: ignis predict --model {0} --data "
+                               "FILE)\nResults: {0}/results.json, history.csv and report.html\n",
+                               options->out);
+    }
     if (!log_dir->empty()) std::cout << fmt::format("TensorBoard logs: {} (view with: tensorboard --logdir {})\n", *log_dir, *log_dir);
   });
 }

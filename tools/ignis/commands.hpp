@@ -7,6 +7,11 @@ namespace ignis::cli {
 /// `ignis train`: the main job.
 void add_train_command(CLI::App& app);
 
+/// `ignis predict` / `ignis evaluate`: a model folder of `ignis train --data FILE --out DIR`
+/// used on new data.
+void add_predict_command(CLI::App& app);
+void add_evaluate_command(CLI::App& app);
+
 /// `ignis info`: version, build, dependencies, CPU, threads and devices.
 void add_info_command(CLI::App& app);
 

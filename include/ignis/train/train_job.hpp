@@ -1,6 +1,9 @@
 #pragma once
-// The main job behind `ignis train`: a model trained on Fashion-MNIST on the best device, with
-// the device decision explained, the model summary, progress per epoch, and test results.
+// The main job behind `ignis train`: a model trained on the best device, with the device decision
+// explained, the model summary, progress per epoch, and held-out results. The data is
+// Fashion-MNIST (a folder of its IDX files, the default) or the user's own (a file: CSV, NPZ, an
+// NPY or IDX pair; ignis/data/labeled_data.hpp), on which an MLP learns a classification or a
+// regression (ignis/train/user_model.hpp).
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -11,6 +14,8 @@
 #include "ignis/core/device.hpp"
 #include "ignis/data/fashion_mnist.hpp"
 #include "ignis/train/fit.hpp"
+#include "ignis/train/logs.hpp"
+#include "ignis/train/user_model.hpp"
 
 namespace ignis::train {
 
@@ -26,7 +31,14 @@ struct TrainJobOptions {
   double lr = 1e-3;
   std::string optimizer = "adam";  // sgd, adam, adamw, rmsprop
   std::string device = "auto";     // auto (CUDA when usable, else the CPU), cpu, cuda, cuda:N
-  std::string data = data::kFashionMnistDefaultDir;
+  std::string data = data::kFashionMnistDefaultDir;  // a Fashion-MNIST folder, or a data file
+  // The user's own data (when `data` is a file):
+  std::string targets;                  // the targets' file of an NPY or IDX pair
+  std::string target;                   // CSV: the target column (default: the last)
+  std::string task = "auto";            // auto, classification or regression
+  double validation_split = 0.2;        // held out (shuffled with `seed`) to report on
+  bool normalize = false;               // standardise each feature (training split's mean, std)
+  std::vector<std::int64_t> hidden = {256, 128};  // the MLP's ReLU layers
   std::uint64_t seed = 0;          // initialisation and shuffling
   std::string out;                 // folder for results.json and history.csv (none if empty)
   Verbosity verbose = Verbosity::kAuto;
@@ -52,8 +64,11 @@ struct TrainJobResult {
   std::int64_t micro_batch_size = 0;  // fit()'s micro-batches after running out of memory (0: none)
   History history;
   double test_loss = 0, test_accuracy = 0;
-  std::array<double, 10> class_accuracy{};
+  std::array<double, 10> class_accuracy{};  // Fashion-MNIST's classes
   double train_seconds = 0, samples_per_second = 0;
+  // The user's own data:
+  Logs validation;                          // loss and accuracy (or mae) on the held-out split
+  std::shared_ptr<UserModel> user_model;    // what `--out` saves (ignis/io/model_folder.hpp)
 };
 
 TrainJobResult run_train_job(const TrainJobOptions& options, std::ostream& out);
