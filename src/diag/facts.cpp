@@ -58,6 +58,50 @@ int KernelDriverFacts::gpu_node_count() const {
       }));
 }
 
+std::string name(PythonSource::Kind kind) {
+  switch (kind) {
+    case PythonSource::Kind::kPath:
+      return "path";
+    case PythonSource::Kind::kSystem:
+      return "system";
+    case PythonSource::Kind::kVirtualEnv:
+      return "virtualenv";
+    case PythonSource::Kind::kCondaPrefix:
+      return "conda-prefix";
+    case PythonSource::Kind::kPyenv:
+      return "pyenv";
+    case PythonSource::Kind::kConda:
+      return "conda";
+    case PythonSource::Kind::kJupyter:
+      return "jupyter";
+    case PythonSource::Kind::kChosen:
+      return "chosen";
+  }
+  return "unknown";
+}
+
+std::string describe(const PythonSource& source) {
+  switch (source.kind) {
+    case PythonSource::Kind::kPath:
+      return "`" + source.name + "` on PATH";
+    case PythonSource::Kind::kSystem:
+      return source.name;
+    case PythonSource::Kind::kVirtualEnv:
+      return "the active virtual environment " + source.path;
+    case PythonSource::Kind::kCondaPrefix:
+      return "the active conda environment " + source.name;
+    case PythonSource::Kind::kPyenv:
+      return "pyenv " + source.name;
+    case PythonSource::Kind::kConda:
+      return "conda env " + source.name;
+    case PythonSource::Kind::kJupyter:
+      return "Jupyter kernel \"" + source.name + "\"";
+    case PythonSource::Kind::kChosen:
+      return "--python " + source.name;
+  }
+  return source.name;
+}
+
 const CudaLibraryFacts* Facts::library(const std::string& name) const {
   for (const auto& l : libraries) {
     if (l.name == name) return &l;

@@ -172,6 +172,25 @@ struct FrameworkFacts {
   std::vector<Observation> observations;
 };
 
+/// Where the interpreter search found an interpreter; one interpreter can be found several ways.
+struct PythonSource {
+  enum class Kind {
+    kPath,         // a name on PATH: "python3", "python"
+    kSystem,       // a fixed system path: "/usr/bin/python3"
+    kVirtualEnv,   // the active virtual environment ($VIRTUAL_ENV)
+    kCondaPrefix,  // the active conda environment ($CONDA_PREFIX)
+    kPyenv,        // a pyenv version (name = the version)
+    kConda,        // a conda environment (name = its name, "base" for the root)
+    kJupyter,      // a Jupyter kernel's argv[0] (name = its display name)
+    kChosen,       // named by --python
+  };
+  Kind kind = Kind::kPath;
+  std::string name;  // "python3", "/usr/bin/python3", "3.11.7", "ml", "Python 3 (ml)", ...
+  std::string path;  // the environment's folder (venv, conda env, pyenv version); else empty
+};
+std::string name(PythonSource::Kind kind);         // "path", "system", "virtualenv", ...
+std::string describe(const PythonSource& source);  // "`python3` on PATH", "conda env ml", ...
+
 struct Facts {
   HardwareFacts hardware;
   KernelDriverFacts kernel;
