@@ -58,6 +58,22 @@ int KernelDriverFacts::gpu_node_count() const {
       }));
 }
 
+bool FrameworkFacts::is_cuda_build() const {
+  if (state != State::kChecked) return false;
+  if (name == "torch") return cuda.has_value() && version.find("+cpu") == std::string::npos;
+  return built_with_cuda;
+}
+
+bool FrameworkFacts::is_installed() const {
+  return state == State::kChecked || state == State::kImportFailed || state == State::kTimedOut;
+}
+
+std::string framework_title(const std::string& name) {
+  if (name == "torch") return "PyTorch";
+  if (name == "tensorflow") return "TensorFlow";
+  return name;
+}
+
 std::string name(PythonSource::Kind kind) {
   switch (kind) {
     case PythonSource::Kind::kPath:
@@ -100,6 +116,31 @@ std::string describe(const PythonSource& source) {
       return "--python " + source.name;
   }
   return source.name;
+}
+
+std::string PythonFacts::label() const {
+  const bool path_python3 =
+      std::any_of(found_as.begin(), found_as.end(), [](const PythonSource& s) {
+        return s.kind == PythonSource::Kind::kPath && s.name == "python3";
+      });
+  if (primary && path_python3) return "`python3`";
+  return path();
+}
+
+std::string PythonFacts::path() const { return executable.empty() ? command : executable; }
+
+const FrameworkFacts* PythonFacts::framework(const std::string& name) const {
+  for (const auto& fw : frameworks) {
+    if (fw.name == name) return &fw;
+  }
+  return nullptr;
+}
+
+const PythonFacts* PythonFrameworkFacts::primary() const {
+  for (const auto& p : interpreters) {
+    if (p.primary) return &p;
+  }
+  return nullptr;
 }
 
 const CudaLibraryFacts* Facts::library(const std::string& name) const {
