@@ -155,6 +155,12 @@ constexpr FindingSpec kCatalogue[] = {
      "TensorFlow is built without CUDA"},
     {"tensorflow-no-gpu", S::kWarning, St::kFrameworks, X::kNone,
      "TensorFlow is a CUDA build but lists no GPU"},
+    {"cuda-framework-in-other-python", S::kWarning, St::kFrameworks, X::kNone,
+     "a CUDA build of the framework is installed for another interpreter than the one `python3` "
+     "runs, which has none, a CPU-only build or a broken one"},
+    {"cpu-framework-in-other-python", S::kWarning, St::kFrameworks, X::kNone,
+     "the interpreter `python3` runs lacks the framework, and the only builds installed for other "
+     "interpreters are CPU-only"},
 };
 
 }  // namespace

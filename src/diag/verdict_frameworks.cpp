@@ -1,6 +1,8 @@
 // Verdict stage 12, the Python frameworks: for each interpreter found, whether its PyTorch and
-// TensorFlow are CUDA builds that fit this driver and GPU. Framework findings never change
-// ignis's own verdict or exit code.
+// TensorFlow are CUDA builds that fit this driver and GPU; then across interpreters, whether the
+// framework is installed (with CUDA, or at all) for another interpreter than the one `python3`
+// runs, the usual reason for "torch.cuda.is_available() is False" on a machine whose GPU works.
+// Framework findings never change ignis's own verdict or exit code.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -109,6 +111,36 @@ std::string tensorflow_install_step(const VerdictContext& ctx, const PythonFacts
 void add_for(VerdictContext& ctx, const PythonFacts& py, std::string_view code, std::string seen,
              std::string why = {}, std::vector<std::string> fix = {}) {
   ctx.add(code, std::move(seen), std::move(why), std::move(fix)).scope = py.path();
+}
+
+/// "Run your program with A", with how to make A the one that runs where its kind has a way.
+std::string run_with_step(const PythonFacts& py) {
+  std::string how;
+  for (const auto& s : py.found_as) {
+    switch (s.kind) {
+      case PythonSource::Kind::kConda:
+      case PythonSource::Kind::kCondaPrefix:
+        how = fmt::format("; or `conda activate {}` first, so that `python3` is this one", s.name);
+        break;
+      case PythonSource::Kind::kVirtualEnv:
+        how = fmt::format("; or `source {}/bin/activate` first, so that `python3` is this one",
+                          s.path);
+        break;
+      case PythonSource::Kind::kPyenv:
+        how = fmt::format(
+            "; or `pyenv shell {0}` (this shell) or `pyenv global {0}`, so that `python3` is "
+            "this one",
+            s.name);
+        break;
+      case PythonSource::Kind::kJupyter:
+        how = fmt::format("; in Jupyter, choose the kernel \"{}\"", s.name);
+        break;
+      default:
+        continue;
+    }
+    break;
+  }
+  return fmt::format("Run your program with {0}: `{0} your_program.py`{1}.", py.path(), how);
 }
 
 void check_torch(VerdictContext& ctx, const PythonFacts& py, const FrameworkFacts& fw) {
@@ -237,6 +269,82 @@ void check_python(VerdictContext& ctx, const PythonFacts& py) {
   }
 }
 
+std::string paths_of(const std::vector<const PythonFacts*>& pythons) {
+  std::vector<std::string> out;
+  for (const PythonFacts* p : pythons) out.push_back(p->path());
+  return join(out, ", ");
+}
+
+/// What the interpreter `python3` runs has of framework `name` when it is not a CUDA build.
+std::string what_python3_has(const FrameworkFacts& here) {
+  const std::string title = framework_title(here.name);
+  switch (here.state) {
+    case State::kNotInstalled:
+      return "which has no " + title;
+    case State::kChecked:
+      return fmt::format("whose {} {} is a CPU-only build", title, here.version);
+    default:
+      return fmt::format("whose {} cannot be imported ({})", title, here.error);
+  }
+}
+
+/// Framework `name` across interpreters: a CUDA build for another interpreter while `python3`
+/// has none (or a CPU-only or broken one); or, when `python3` has none at all, only CPU-only
+/// builds elsewhere.
+void check_elsewhere(VerdictContext& ctx, const PythonFacts& primary, const std::string& name) {
+  const FrameworkFacts* here = primary.framework(name);
+  if (here == nullptr || !(here->state == State::kNotInstalled || here->is_installed()) ||
+      here->is_cuda_build())
+    return;
+  std::vector<const PythonFacts*> cuda, cpu;
+  for (const auto& py : ctx.facts.python.interpreters) {
+    const FrameworkFacts* fw = py.framework(name);
+    if (&py == &primary || fw == nullptr || fw->state != State::kChecked) continue;
+    (fw->is_cuda_build() ? cuda : cpu).push_back(&py);
+  }
+  const std::string title = framework_title(name);
+  const bool is_torch = name == "torch";
+  const std::string python3 = fmt::format("{} runs {}", primary.label(), primary.path());
+  const std::string install =
+      is_torch ? torch_install_step(ctx, primary) : tensorflow_install_step(ctx, primary);
+  if (!cuda.empty()) {
+    const FrameworkFacts& there = *cuda.front()->framework(name);
+    ctx.add(
+        "cuda-framework-in-other-python",
+        fmt::format("{} {} with CUDA {} is installed for {}, but {}, {}", title, there.version,
+                    there.cuda.value_or("?"), paths_of(cuda), python3, what_python3_has(*here)),
+        fmt::format(
+            "A program imports the {} of the interpreter that runs it. Started with `python3` "
+            "it gets {}, and training runs on the CPU ({} is False), although a CUDA build is "
+            "installed. Reinstalling with a bare `pip` can go wrong the same way: it may "
+            "belong to yet another interpreter; `<python> -m pip` installs into exactly that "
+            "one.",
+            title,
+            here->state == State::kNotInstalled ? "no " + title
+            : here->state == State::kChecked    ? "a CPU-only build"
+                                                : "a " + title + " that fails to import",
+            is_torch ? "torch.cuda.is_available()" : "tf.config.list_physical_devices('GPU')"),
+        {run_with_step(*cuda.front()),
+         fmt::format("Or install the CUDA build for the interpreter `python3` runs: {}", install)});
+    return;
+  }
+  if (!cpu.empty() && here->state == State::kNotInstalled) {
+    const FrameworkFacts& there = *cpu.front()->framework(name);
+    ctx.add("cpu-framework-in-other-python",
+            fmt::format("{} is installed only for {}, and it is a CPU-only build ({} {}); {}, "
+                        "which has no {}",
+                        title, paths_of(cpu), name, there.version, python3, title),
+            fmt::format("A program started with `python3` cannot import {} at all, and the one "
+                        "installed for another interpreter has no GPU code: with either, training "
+                        "runs on the CPU.",
+                        title),
+            {fmt::format("Install {} for the interpreter `python3` runs. {}", title, install),
+             run_with_step(*cpu.front()) + fmt::format(" Its {} is a CPU-only build, so training "
+                                                       "runs on the CPU.",
+                                                       title)});
+  }
+}
+
 }  // namespace
 
 void check_frameworks(VerdictContext& ctx) {
@@ -254,6 +362,9 @@ void check_frameworks(VerdictContext& ctx) {
                         python.interpreters.size()));
   }
   for (const auto& py : python.interpreters) check_python(ctx, py);
+  if (primary != nullptr) {
+    for (const char* name : {"torch", "tensorflow"}) check_elsewhere(ctx, *primary, name);
+  }
 }
 
 }  // namespace ignis::diag::detail

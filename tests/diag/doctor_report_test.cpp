@@ -130,6 +130,9 @@ TEST(DoctorReport, TextGroupsTheFrameworksByInterpreter) {
   ASSERT_NE(at(rest), std::string::npos) << text;
   EXPECT_LT(at(python3), at(system));
   EXPECT_LT(at(system), at(rest));
+  // The finding across interpreters comes after the groups, unindented.
+  EXPECT_GT(at("\n  ! PyTorch is installed only for /usr/bin/python3"), at(rest)) << text;
+  EXPECT_NE(at("[cpu-framework-in-other-python] "), std::string::npos);  // in "What to do"
 }
 
 TEST(DoctorReport, JsonCarriesEveryInterpreter) {

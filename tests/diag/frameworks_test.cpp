@@ -1,6 +1,6 @@
 // The Python framework probe: its report parser, one interpreter checked through stand-in
 // interpreters (shell scripts) that report, crash, hang and are missing, and the whole search
-// over a fake tree of interpreters.
+// over a fake tree of interpreters, through to the findings that compare them.
 #include "ignis/diag/frameworks.hpp"
 
 #include <gtest/gtest.h>
@@ -155,6 +155,73 @@ TEST_F(FakePython, PythonOptionChecksOnlyThatInterpreter) {
   const Diagnosis d = diagnose(testing::with_pythons(testing::healthy_gpu(), facts.interpreters));
   ASSERT_NE(find(d, "framework-not-installed"), nullptr);
   EXPECT_EQ(find(d, "framework-not-installed")->seen, "TensorFlow is not installed for " + chosen);
+}
+
+// The machine of issue 18: `python3` on PATH is a pyenv shim that runs a Python without PyTorch,
+// and the system's /usr/bin/python3 has Debian's CPU-only torch 1.13. No GPU.
+TEST_F(FakePython, ThisMachineAShimPython3AndACpuTorchInTheSystemPython) {
+  const fs::path version = dir_ / "home/.pyenv/versions/3.11.7";
+  write_fake_python(version / "bin/python3", {.prefix = version.string()});
+  // The shim is another file, but the interpreter it runs reports the same sys.executable.
+  write_fake_python(dir_ / "bin/python3",
+                    {.executable = (version / "bin/python3").string(), .prefix = version.string()});
+  write_fake_python(dir_ / "usr/bin/python3",
+                    {.torch = kCpuTorch, .version = "3.11.2", .externally_managed = true});
+  const PythonFrameworkFacts facts = probe_python_frameworks({.search = search()});
+  ASSERT_EQ(facts.interpreters.size(), 2u);  // the shim and its version are one interpreter
+  const PythonFacts& python3 = facts.interpreters[0];
+  EXPECT_TRUE(python3.primary);
+  EXPECT_EQ(python3.path(), (version / "bin/python3").string());
+  ASSERT_EQ(python3.found_as.size(), 2u);
+  EXPECT_EQ(python3.found_as[0].kind, Kind::kPath);
+  EXPECT_EQ(python3.found_as[1].kind, Kind::kPyenv);
+  EXPECT_EQ(python3.found_as[1].name, "3.11.7");
+  EXPECT_TRUE(facts.interpreters[1].externally_managed);
+
+  const Diagnosis d =
+      diagnose(testing::with_pythons(testing::no_gpu_machine(), facts.interpreters));
+  const Finding* w = find(d, "cpu-framework-in-other-python");
+  ASSERT_NE(w, nullptr);
+  EXPECT_NE(w->seen.find("PyTorch is installed only for " + (dir_ / "usr/bin/python3").string() +
+                         ", and it is a CPU-only build (torch 1.13.0a0); `python3` runs " +
+                         (version / "bin/python3").string() + ", which has no PyTorch"),
+            std::string::npos)
+      << w->seen;
+  EXPECT_NE(
+      fixes(*w).find((version / "bin/python3").string() + " -m pip install torch --index-url "
+                                                          "https://download.pytorch.org/whl/cpu"),
+      std::string::npos)
+      << fixes(*w);
+  ASSERT_NE(find(d, "torch-cpu-build"), nullptr);
+  EXPECT_EQ(find(d, "torch-cpu-build")->scope, (dir_ / "usr/bin/python3").string());
+}
+
+TEST_F(FakePython, CudaTorchInACondaEnvWhilePython3HasNone) {
+  write_fake_python(dir_ / "bin/python3", {});
+  const fs::path env = dir_ / "home/miniconda3/envs/ml";
+  write_fake_python(env / "bin/python", {.torch = kCudaTorch, .prefix = env.string()});
+  PythonSearch s = search();
+  s.conda_roots = {(dir_ / "home/miniconda3").string()};
+  const PythonFrameworkFacts facts = probe_python_frameworks({.search = s});
+  ASSERT_EQ(facts.interpreters.size(), 2u);
+  EXPECT_EQ(facts.interpreters[1].found_as[0].kind, Kind::kConda);
+  EXPECT_EQ(facts.interpreters[1].found_as[0].name, "ml");
+
+  const Diagnosis d = diagnose(testing::with_pythons(testing::healthy_gpu(), facts.interpreters));
+  const Finding* w = find(d, "cuda-framework-in-other-python");
+  ASSERT_NE(w, nullptr);
+  EXPECT_NE(w->seen.find("PyTorch 2.9.0+cu130 with CUDA 13.0 is installed for " +
+                         (env / "bin/python").string() + ", but `python3` runs " +
+                         (dir_ / "bin/python3").string() + ", which has no PyTorch"),
+            std::string::npos)
+      << w->seen;
+  EXPECT_NE(fixes(*w).find("`conda activate ml`"), std::string::npos) << fixes(*w);
+  EXPECT_NE(
+      fixes(*w).find((dir_ / "bin/python3").string() + " -m pip install torch --index-url "
+                                                       "https://download.pytorch.org/whl/cu130"),
+      std::string::npos)
+      << fixes(*w);
+  EXPECT_NE(find(d, "torch-ok"), nullptr);  // the conda env's own check
 }
 
 TEST_F(FakePython, EveryInterpreterIsCheckedUpToTheLimit) {

@@ -1,5 +1,7 @@
 // The verdict function on injected facts, Python frameworks stage: each interpreter's PyTorch and
-// TensorFlow.
+// TensorFlow, and the same framework compared across interpreters (installed for another one
+// than `python3` runs). The end-to-end versions with stand-in interpreters are in
+// frameworks_test.cpp.
 #include <gtest/gtest.h>
 
 #include "diag/fake_facts.hpp"
@@ -167,6 +169,115 @@ TEST(Verdict, OtherInterpretersReportOnlyTheFrameworksTheyHave) {
   ASSERT_NE(tf, nullptr);
   EXPECT_EQ(tf->scope, "/opt/conda/envs/ml/bin/python");
   EXPECT_NE(tf->seen.find("for /opt/conda/envs/ml/bin/python"), std::string::npos) << tf->seen;
+}
+
+TEST(Verdict, CudaTorchInAnotherPythonThanPython3) {
+  const FrameworkFacts cuda_torch = framework("torch", "2.9.0+cu130", "13.0", true);
+  Diagnosis d = diagnose(with_pythons(healthy_gpu(), {python3(), conda_ml({cuda_torch})}));
+  const Finding* w = find(d, "cuda-framework-in-other-python");
+  ASSERT_NE(w, nullptr);
+  EXPECT_EQ(w->severity, Severity::kWarning);
+  EXPECT_EQ(w->seen,
+            "PyTorch 2.9.0+cu130 with CUDA 13.0 is installed for /opt/conda/envs/ml/bin/python, "
+            "but `python3` runs /usr/bin/python3, which has no PyTorch");
+  ASSERT_EQ(w->fix.size(), 2u);
+  EXPECT_NE(w->fix[0].find("Run your program with /opt/conda/envs/ml/bin/python"),
+            std::string::npos);
+  EXPECT_NE(w->fix[0].find("`conda activate ml`"), std::string::npos) << w->fix[0];
+  EXPECT_NE(w->fix[1].find("`/usr/bin/python3 -m pip install torch --index-url "
+                           "https://download.pytorch.org/whl/cu130`"),
+            std::string::npos)
+      << w->fix[1];
+  EXPECT_EQ(find(d, "cpu-framework-in-other-python"), nullptr);
+  EXPECT_TRUE(d.gpu_usable);
+
+  // python3 has a CPU-only build: said so, and the install is matched to an older driver
+  // (CUDA 12.4 runs the CUDA 12.8 wheels).
+  Facts old_driver = healthy_gpu();
+  old_driver.kernel.version = "550.54.14";
+  old_driver.driver.driver_version = 12040;
+  old_driver.nvml.cuda_driver_version = 12040;
+  d = diagnose(
+      with_pythons(old_driver, {python3({framework("torch", "2.9.0+cpu", std::nullopt, false)}),
+                                conda_ml({framework("torch", "2.9.0+cu128", "12.8", true)})}));
+  w = find(d, "cuda-framework-in-other-python");
+  ASSERT_NE(w, nullptr);
+  EXPECT_NE(w->seen.find("whose PyTorch 2.9.0+cpu is a CPU-only build"), std::string::npos)
+      << w->seen;
+  EXPECT_NE(fixes(*w).find("whl/cu128"), std::string::npos) << fixes(*w);
+
+  // An interpreter owned by the system's package manager gets a virtual environment.
+  PythonFacts managed = python3();
+  managed.externally_managed = true;
+  d = diagnose(with_pythons(healthy_gpu(), {managed, conda_ml({cuda_torch})}));
+  w = find(d, "cuda-framework-in-other-python");
+  ASSERT_NE(w, nullptr);
+  EXPECT_NE(fixes(*w).find("/usr/bin/python3 -m venv ~/.venvs/torch && ~/.venvs/torch/bin/python "
+                           "-m pip install torch"),
+            std::string::npos)
+      << fixes(*w);
+
+  // python3's own CUDA build: nothing to compare.
+  d = diagnose(with_pythons(healthy_gpu(), {python3({cuda_torch}), conda_ml({cuda_torch})}));
+  EXPECT_EQ(find(d, "cuda-framework-in-other-python"), nullptr);
+  // No `python3` on PATH: nothing to compare against, but the conda env is still reported.
+  d = diagnose(with_pythons(healthy_gpu(), {conda_ml({cuda_torch})}));
+  EXPECT_EQ(find(d, "cuda-framework-in-other-python"), nullptr);
+  ASSERT_NE(find(d, "python-not-found"), nullptr);
+  EXPECT_NE(find(d, "python-not-found")->seen.find("`python3` is not on PATH"), std::string::npos);
+  EXPECT_NE(find(d, "torch-ok"), nullptr);
+}
+
+TEST(Verdict, CudaTensorFlowInAPyenvVersion) {
+  const PythonFacts pyenv = interpreter("/root/.pyenv/versions/3.12.1/bin/python3",
+                                        {Kind::kPyenv, "3.12.1", "/root/.pyenv/versions/3.12.1"},
+                                        {framework("tensorflow", "2.18.0", "12.5.1", true)});
+  const Diagnosis d = diagnose(with_pythons(healthy_gpu(), {python3(), pyenv}));
+  const Finding* w = find(d, "cuda-framework-in-other-python");
+  ASSERT_NE(w, nullptr);
+  EXPECT_NE(w->seen.find("TensorFlow 2.18.0 with CUDA 12.5.1 is installed for "
+                         "/root/.pyenv/versions/3.12.1/bin/python3"),
+            std::string::npos)
+      << w->seen;
+  EXPECT_NE(fixes(*w).find("`pyenv shell 3.12.1`"), std::string::npos) << fixes(*w);
+  EXPECT_NE(fixes(*w).find("`/usr/bin/python3 -m pip install 'tensorflow[and-cuda]'`"),
+            std::string::npos)
+      << fixes(*w);
+}
+
+TEST(Verdict, OnlyACpuTorchInAnotherPython) {
+  // This machine: `python3` is a pyenv Python without PyTorch, Debian's /usr/bin/python3 has
+  // torch 1.13 built without CUDA, and there is no GPU.
+  const PythonFacts pyenv = python3({}, "/root/.pyenv/versions/3.11.7/bin/python3");
+  PythonFacts system = interpreter("/usr/bin/python3", {Kind::kSystem, "/usr/bin/python3", ""},
+                                   {framework("torch", "1.13.0a0", std::nullopt, false)});
+  system.externally_managed = true;
+  Diagnosis d = diagnose(with_pythons(no_gpu_machine(), {pyenv, system}));
+  const Finding* w = find(d, "cpu-framework-in-other-python");
+  ASSERT_NE(w, nullptr);
+  EXPECT_EQ(w->seen,
+            "PyTorch is installed only for /usr/bin/python3, and it is a CPU-only build (torch "
+            "1.13.0a0); `python3` runs /root/.pyenv/versions/3.11.7/bin/python3, which has no "
+            "PyTorch");
+  EXPECT_NE(fixes(*w).find("`/root/.pyenv/versions/3.11.7/bin/python3 -m pip install torch "
+                           "--index-url https://download.pytorch.org/whl/cpu`"),
+            std::string::npos)
+      << fixes(*w);
+  EXPECT_NE(fixes(*w).find("Run your program with /usr/bin/python3"), std::string::npos);
+  const Finding* cpu = find(d, "torch-cpu-build");  // and the CPU build itself, where it is
+  ASSERT_NE(cpu, nullptr);
+  EXPECT_EQ(cpu->scope, "/usr/bin/python3");
+  EXPECT_EQ(find(d, "cuda-framework-in-other-python"), nullptr);
+
+  // With a GPU, the install for `python3` is the CUDA build that fits the driver.
+  d = diagnose(with_pythons(healthy_gpu(), {pyenv, system}));
+  ASSERT_NE(find(d, "cpu-framework-in-other-python"), nullptr);
+  EXPECT_NE(fixes(*find(d, "cpu-framework-in-other-python")).find("whl/cu130"), std::string::npos);
+
+  // `python3` with its own CPU build: nothing better elsewhere, nothing to say across.
+  d = diagnose(with_pythons(
+      no_gpu_machine(), {python3({framework("torch", "2.9.0+cpu", std::nullopt, false)}), system}));
+  EXPECT_EQ(find(d, "cpu-framework-in-other-python"), nullptr);
 }
 
 }  // namespace

@@ -345,6 +345,16 @@ TEST_F(FakeTree, DoctorFrameworksFindsEveryInterpreter) {
                     system + ": torch.version.cuda is None, a CPU-only build  [torch-cpu-build]"),
       std::string::npos)
       << r.output;
+  EXPECT_NE(r.output.find("PyTorch is installed only for " + system +
+                          ", and it is a CPU-only build (torch 1.13.0a0); `python3` runs " +
+                          python3 + ", which has no PyTorch  [cpu-framework-in-other-python]"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("`" + python3 +
+                          " -m pip install torch --index-url "
+                          "https://download.pytorch.org/whl/cpu`"),
+            std::string::npos)
+      << r.output;
   r = run("doctor --frameworks --json --root " + root_.string(), env);
   const auto j = nlohmann::json::parse(r.output);
   const auto errors = doctor_schema().validate(j);
