@@ -23,8 +23,14 @@ DoctorReport run_doctor(const DoctorOptions& options) {
   } else {
     facts.live = run_live_probes({.device = Device::cuda(0)});
   }
-  if (options.frameworks == FrameworkCheck::kRun)
-    facts.frameworks = probe_frameworks(options.framework_options);
+  if (options.frameworks == FrameworkCheck::kRun) {
+    // The interpreter search reads fixed paths below the probes' root and their environment.
+    FrameworkProbeOptions frameworks = options.framework_options;
+    if (!frameworks.search)
+      frameworks.search =
+          PythonSearch::from_environment(options.probes.root, options.probes.environment);
+    facts.python = probe_python_frameworks(frameworks);
+  }
   report.diagnosis = diagnose(facts);
   return report;
 }

@@ -134,9 +134,10 @@ constexpr FindingSpec kCatalogue[] = {
      "WSL loads a Linux NVIDIA driver's libcuda instead of the one in /usr/lib/wsl/lib"},
     // 12. Python frameworks
     {"python-not-found", S::kOk, St::kFrameworks, X::kNone,
-     "python3 was not found, so no framework was checked"},
+     "no Python interpreter was found, `python3` is not on PATH, or an interpreter cannot be "
+     "started"},
     {"framework-not-installed", S::kOk, St::kFrameworks, X::kNone,
-     "the framework is not installed for python3"},
+     "the framework is not installed for the interpreter `python3` runs (or --python's)"},
     {"framework-check-failed", S::kWarning, St::kFrameworks, X::kNone,
      "importing the framework failed or timed out (the error shown)"},
     {"torch-ok", S::kOk, St::kFrameworks, X::kNone, "PyTorch is a CUDA build and sees the GPU"},
@@ -154,6 +155,12 @@ constexpr FindingSpec kCatalogue[] = {
      "TensorFlow is built without CUDA"},
     {"tensorflow-no-gpu", S::kWarning, St::kFrameworks, X::kNone,
      "TensorFlow is a CUDA build but lists no GPU"},
+    {"cuda-framework-in-other-python", S::kWarning, St::kFrameworks, X::kNone,
+     "a CUDA build of the framework is installed for another interpreter than the one `python3` "
+     "runs, which has none, a CPU-only build or a broken one"},
+    {"cpu-framework-in-other-python", S::kWarning, St::kFrameworks, X::kNone,
+     "the interpreter `python3` runs lacks the framework, and the only builds installed for other "
+     "interpreters are CPU-only"},
 };
 
 }  // namespace

@@ -1,32 +1,58 @@
-// PyTorch and TensorFlow through python3, one child process per framework with a deadline: an
-// import can hang (a stuck driver) or take seconds (TensorFlow), and must not take the doctor
-// down with it. The child prints one JSON line after a marker; everything else is ignored.
+// PyTorch and TensorFlow through each Python interpreter, one child process per framework with a
+// deadline: an import can hang (a stuck driver) or take seconds (TensorFlow), and must not take
+// the doctor down with it. The child prints one JSON line after a marker; everything else is
+// ignored. Interpreters are checked a few at a time on worker threads.
 #include "ignis/diag/frameworks.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
-#include <cerrno>
+#include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <thread>
 
-extern char** environ;
+#include "child_process.hpp"
 
 namespace ignis::diag {
 
 namespace {
 
+using detail::ChildResult;
+
 constexpr const char* kMarker = "IGNIS_FRAMEWORK_REPORT ";
 
+// Runs under every Python the search finds, Python 2.7 included (pyenv keeps old versions
+// around): no f-strings, no print function, importlib.util only where it exists. It also reports
+// the interpreter itself, which is how a pyenv shim and the version it runs are found to be one.
 constexpr const char* kScript = R"py(
-import importlib.util, json, sys
+import json, os, sys
 name = sys.argv[1]
-out = {"name": name, "installed": importlib.util.find_spec(name) is not None}
+def installed(n):
+    try:
+        import importlib.util
+        return importlib.util.find_spec(n) is not None
+    except (ImportError, AttributeError):
+        import imp
+        try:
+            imp.find_module(n)
+            return True
+        except ImportError:
+            return False
+def externally_managed():
+    try:
+        import sysconfig
+        if getattr(sys, "base_prefix", sys.prefix) != sys.prefix:
+            return False
+        return os.path.isfile(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED"))
+    except Exception:
+        return False
+exe = sys.executable or ""
+out = {"name": name, "installed": installed(name),
+       "python": {"executable": exe, "real_executable": os.path.realpath(exe) if exe else "",
+                  "prefix": sys.prefix, "version": "%d.%d.%d" % tuple(sys.version_info[:3]),
+                  "externally_managed": externally_managed()}}
 if out["installed"]:
     try:
         if name == "torch":
@@ -57,99 +83,36 @@ if out["installed"]:
     except BaseException as e:
         text = str(e).strip().splitlines()
         out["error"] = type(e).__name__ + (": " + text[-1] if text else "")
-print("IGNIS_FRAMEWORK_REPORT " + json.dumps(out), flush=True)
+sys.stdout.write("IGNIS_FRAMEWORK_REPORT " + json.dumps(out) + "\n")
+sys.stdout.flush()
 )py";
 
-struct ChildResult {
-  enum class Outcome { kExited, kSpawnFailed, kTimedOut } outcome = Outcome::kExited;
-  int status = 0;
-  std::string out, err;
-};
-
-/// Runs argv with stdout/stderr captured, killing it at the deadline.
-ChildResult run_child(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
-  ChildResult result;
-  int out_pipe[2], err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0)
-    return {ChildResult::Outcome::kSpawnFailed, errno, "", std::strerror(errno)};
-  if (pipe2(err_pipe, O_CLOEXEC) != 0) {
-    close(out_pipe[0]);
-    close(out_pipe[1]);
-    return {ChildResult::Outcome::kSpawnFailed, errno, "", std::strerror(errno)};
+/// The "python" object of a report: the interpreter as it describes itself. Fills only what
+/// `py` does not know yet.
+void read_identity(const std::string& json_text, PythonFacts& py) {
+  if (!py.real_executable.empty()) return;
+  try {
+    const auto j = nlohmann::json::parse(json_text);
+    if (!j.contains("python") || !j["python"].is_object()) return;
+    const auto& p = j["python"];
+    const auto str = [&](const char* key) {
+      return p.contains(key) && p[key].is_string() ? p[key].get<std::string>() : std::string();
+    };
+    py.executable = str("executable");
+    py.real_executable = str("real_executable");
+    py.prefix = str("prefix");
+    py.version = str("version");
+    py.externally_managed = p.value("externally_managed", false);
+  } catch (const nlohmann::json::exception&) {
+    // parse_framework_report records the unreadable report
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  // TensorFlow logs its library search to stderr at import; keep it quiet and the output small.
-  std::vector<std::string> env_strings;
-  for (char** e = environ; e && *e; ++e) {
-    if (std::strncmp(*e, "TF_CPP_MIN_LOG_LEVEL=", 21) != 0) env_strings.emplace_back(*e);
-  }
-  env_strings.emplace_back("TF_CPP_MIN_LOG_LEVEL=3");
-  std::vector<char*> envp, args;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> argv_copy = argv;
-  for (auto& a : argv_copy) args.push_back(a.data());
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-  if (rc != 0) {
-    close(out_pipe[0]);
-    close(err_pipe[0]);
-    return {ChildResult::Outcome::kSpawnFailed, rc, "", std::strerror(rc)};
-  }
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-  std::string* sinks[2] = {&result.out, &result.err};
-  int open_fds = 2;
-  while (open_fds > 0) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          deadline - std::chrono::steady_clock::now())
-                          .count();
-    if (left <= 0) {
-      result.outcome = ChildResult::Outcome::kTimedOut;
-      kill(pid, SIGKILL);  // the child we started, by its pid
-      break;
-    }
-    for (auto& fd : fds) fd.revents = 0;
-    if (poll(fds, 2, static_cast<int>(left)) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      char buf[4096];
-      const ssize_t n = read(fds[i].fd, buf, sizeof(buf));
-      if (n > 0) {
-        if (sinks[i]->size() < (1u << 20)) sinks[i]->append(buf, static_cast<std::size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_fds;
-      }
-    }
-  }
-  for (auto& fd : fds) {
-    if (fd.fd >= 0) close(fd.fd);
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  result.status = status;
-  return result;
 }
 
-std::string last_line(const std::string& text) {
-  std::string t = text;
-  while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
-  const auto nl = t.rfind('\n');
-  return nl == std::string::npos ? t : t.substr(nl + 1);
+/// Who the interpreter is, for merging: itself resolved plus its prefix (a venv shares its
+/// base's binary); the command when it never answered.
+std::string identity(const PythonFacts& py) {
+  if (!py.real_executable.empty()) return py.real_executable + "\n" + py.prefix;
+  return "command:" + py.command;
 }
 
 }  // namespace
@@ -162,7 +125,7 @@ FrameworkFacts parse_framework_report(const std::string& name, const std::string
     j = nlohmann::json::parse(json_text);
   } catch (const nlohmann::json::exception& e) {
     fw.state = FrameworkFacts::State::kImportFailed;
-    fw.error = std::string("unreadable report from python3: ") + e.what();
+    fw.error = std::string("unreadable report from the interpreter: ") + e.what();
     return fw;
   }
   const auto str = [&](const char* key) {
@@ -193,39 +156,43 @@ FrameworkFacts parse_framework_report(const std::string& name, const std::string
   return fw;
 }
 
-std::vector<FrameworkFacts> probe_frameworks(const FrameworkProbeOptions& options) {
-  std::vector<FrameworkFacts> out;
+PythonFacts probe_python(const PythonCandidate& candidate, std::chrono::milliseconds timeout) {
+  PythonFacts py;
+  py.command = candidate.command;
+  py.found_as = candidate.found_as;
+  py.primary = candidate.primary;
   for (const char* name : {"torch", "tensorflow"}) {
     const auto started = std::chrono::steady_clock::now();
-    const ChildResult child = run_child({options.python, "-c", kScript, name}, options.timeout);
+    const ChildResult child = detail::run_child({py.command, "-c", kScript, name}, timeout);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - started)
                         .count();
     FrameworkFacts fw;
     fw.name = name;
-    const std::string subject = fmt::format("{} -c <check {}>", options.python, name);
+    const std::string subject = fmt::format("{} -c <check {}>", py.command, name);
     if (child.outcome == ChildResult::Outcome::kSpawnFailed) {
       fw.state = FrameworkFacts::State::kNoPython;
-      fw.error = fmt::format("could not start {}: {}", options.python, child.err);
+      fw.error = fmt::format("could not start {}: {}", py.command, child.err);
     } else if (child.outcome == ChildResult::Outcome::kTimedOut) {
       fw.state = FrameworkFacts::State::kTimedOut;
       fw.error =
           fmt::format("no answer within {} s (killed); a hanging import often means a stuck driver",
-                      options.timeout.count() / 1000.0);
+                      timeout.count() / 1000.0);
     } else if (const auto at = child.out.find(kMarker); at != std::string::npos) {
       const auto end = child.out.find('\n', at);
-      fw = parse_framework_report(
-          name, child.out.substr(at + std::strlen(kMarker),
-                                 end == std::string::npos ? end : end - at - std::strlen(kMarker)));
+      const std::string report =
+          child.out.substr(at + std::strlen(kMarker),
+                           end == std::string::npos ? end : end - at - std::strlen(kMarker));
+      fw = parse_framework_report(name, report);
+      read_identity(report, py);
     } else if (WIFEXITED(child.status) && WEXITSTATUS(child.status) == 127) {
       fw.state = FrameworkFacts::State::kNoPython;  // a shell wrapper that found no interpreter
-      fw.error = last_line(child.err);
+      fw.error = detail::last_line(child.err);
     } else {
       fw.state = FrameworkFacts::State::kImportFailed;
-      fw.error = WIFSIGNALED(child.status)
-                     ? fmt::format("python3 died of signal {} while importing {}",
-                                   WTERMSIG(child.status), name)
-                     : "no report; stderr: " + last_line(child.err);
+      fw.error = WIFSIGNALED(child.status) ? fmt::format("{} died of signal {} while importing {}",
+                                                         py.command, WTERMSIG(child.status), name)
+                                           : "no report; stderr: " + detail::last_line(child.err);
     }
     fw.observations.push_back(
         {Observation::Method::kSubprocess, subject,
@@ -235,14 +202,63 @@ std::vector<FrameworkFacts> probe_frameworks(const FrameworkProbeOptions& option
                      fw.state == FrameworkFacts::State::kNotInstalled ? "not installed"
                      : fw.error.empty()                               ? "version " + fw.version
                                                                       : fw.error)});
-    out.push_back(std::move(fw));
-    if (out.back().state == FrameworkFacts::State::kNoPython) {
-      FrameworkFacts rest = out.back();  // no interpreter: the second framework has the same answer
+    py.frameworks.push_back(std::move(fw));
+    if (py.frameworks.back().state == FrameworkFacts::State::kNoPython) {
+      // No interpreter: the second framework has the same answer.
+      FrameworkFacts rest = py.frameworks.back();
       rest.name = "tensorflow";
-      if (std::string(name) == "torch") out.push_back(std::move(rest));
+      if (std::string(name) == "torch") py.frameworks.push_back(std::move(rest));
       break;
     }
   }
+  return py;
+}
+
+PythonFrameworkFacts probe_python_frameworks(const FrameworkProbeOptions& options) {
+  PythonFrameworkFacts out;
+  out.checked = true;
+  std::vector<PythonCandidate> candidates;
+  if (!options.python.empty()) {
+    candidates.push_back(
+        {options.python, {{PythonSource::Kind::kChosen, options.python, ""}}, true});
+  } else {
+    const PythonSearch search = options.search ? *options.search : PythonSearch::from_environment();
+    candidates = discover_pythons(search, out.observations);
+    if (candidates.size() > options.max_pythons) {
+      out.observations.push_back({Observation::Method::kDirectory, "interpreter search",
+                                  fmt::format("{} interpreters found; the first {} checked",
+                                              candidates.size(), options.max_pythons)});
+      candidates.resize(options.max_pythons);
+    }
+  }
+  std::vector<PythonFacts> checked(candidates.size());
+  {
+    std::atomic<std::size_t> next{0};
+    const auto work = [&] {
+      for (std::size_t i; (i = next.fetch_add(1)) < candidates.size();)
+        checked[i] = probe_python(candidates[i], options.timeout);
+    };
+    const std::size_t workers =
+        std::min<std::size_t>(std::max(options.parallel, 1), candidates.size());
+    std::vector<std::jthread> pool;
+    for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(work);
+    work();
+  }  // the pool joins here
+  for (auto& py : checked) {
+    const auto same =
+        std::find_if(out.interpreters.begin(), out.interpreters.end(),
+                     [&](const PythonFacts& p) { return identity(p) == identity(py); });
+    if (same == out.interpreters.end()) {
+      out.interpreters.push_back(std::move(py));
+      continue;
+    }
+    // The same interpreter found another way (a shim, a symlink): keep the first check and every
+    // way it was found.
+    for (auto& source : py.found_as) same->found_as.push_back(std::move(source));
+    same->primary = same->primary || py.primary;
+  }
+  std::stable_partition(out.interpreters.begin(), out.interpreters.end(),
+                        [](const PythonFacts& p) { return p.primary; });
   return out;
 }
 

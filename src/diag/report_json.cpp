@@ -91,6 +91,36 @@ std::string mode_name(NvmlDevice::ComputeMode m) {
   return "unknown";
 }
 
+json framework_json(const FrameworkFacts& fw) {
+  return {{"name", fw.name},
+          {"state", state_name(fw.state)},
+          {"version", fw.version},
+          {"cuda", or_null(fw.cuda)},
+          {"cudnn", fw.cudnn},
+          {"built_with_cuda", fw.built_with_cuda},
+          {"gpu_available", fw.gpu_available},
+          {"device_count", fw.device_count},
+          {"arch_list", fw.arch_list},
+          {"error", fw.error}};
+}
+
+json python_json(const PythonFacts& p) {
+  json found = json::array();
+  for (const auto& s : p.found_as)
+    found.push_back({{"kind", name(s.kind)}, {"name", s.name}, {"path", s.path}});
+  json frameworks = json::array();
+  for (const auto& fw : p.frameworks) frameworks.push_back(framework_json(fw));
+  return {{"command", p.command},
+          {"found_as", found},
+          {"executable", p.executable},
+          {"real_executable", p.real_executable},
+          {"prefix", p.prefix},
+          {"version", p.version},
+          {"externally_managed", p.externally_managed},
+          {"primary", p.primary},
+          {"frameworks", frameworks}};
+}
+
 json facts_json(const Facts& f) {
   json pci = json::array();
   for (const auto& d : f.hardware.nvidia) {
@@ -131,19 +161,14 @@ json facts_json(const Facts& f) {
   for (const auto& l : f.libraries)
     libraries.push_back(
         {{"name", l.name}, {"library", library_json(l.library)}, {"version", l.version}});
+  // facts.frameworks keeps its schema-1 meaning: the frameworks of the interpreter `python3`
+  // runs (or --python's); facts.pythons has every interpreter found.
   json frameworks = json::array();
-  for (const auto& fw : f.frameworks) {
-    frameworks.push_back({{"name", fw.name},
-                          {"state", state_name(fw.state)},
-                          {"version", fw.version},
-                          {"cuda", or_null(fw.cuda)},
-                          {"cudnn", fw.cudnn},
-                          {"built_with_cuda", fw.built_with_cuda},
-                          {"gpu_available", fw.gpu_available},
-                          {"device_count", fw.device_count},
-                          {"arch_list", fw.arch_list},
-                          {"error", fw.error}});
+  if (const PythonFacts* primary = f.python.primary()) {
+    for (const auto& fw : primary->frameworks) frameworks.push_back(framework_json(fw));
   }
+  json pythons = json::array();
+  for (const auto& p : f.python.interpreters) pythons.push_back(python_json(p));
   const auto& e = f.environment;
   const auto& l = f.live;
   return {
@@ -200,6 +225,7 @@ json facts_json(const Facts& f) {
         {"d2h_gbps", or_null(l.d2h_gbps)},
         {"gemm_tflops", or_null(l.gemm_tflops)}}},
       {"frameworks", frameworks},
+      {"pythons", pythons},
   };
 }
 
@@ -221,7 +247,10 @@ json observations_json(const Facts& f) {
   for (const auto& l : f.libraries) add("libraries", l.observations);
   add("environment", f.environment.observations);
   add("live_probes", f.live.observations);
-  for (const auto& fw : f.frameworks) add("frameworks", fw.observations);
+  add("python_search", f.python.observations);
+  for (const auto& p : f.python.interpreters) {
+    for (const auto& fw : p.frameworks) add("frameworks", fw.observations);
+  }
   return out;
 }
 
@@ -236,7 +265,8 @@ std::string report_json(const DoctorReport& report) {
                         {"stage", name(f.stage)},
                         {"seen", f.seen},
                         {"why", f.why},
-                        {"fix", f.fix}});
+                        {"fix", f.fix},
+                        {"scope", f.scope}});
   }
   json stages = json::array();
   for (Stage stage : kAllStages) {

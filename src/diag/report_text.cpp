@@ -48,6 +48,59 @@ std::string quoted_or_unset(const std::optional<std::string>& v) {
   return v ? "\"" + *v + "\"" : "unset";
 }
 
+void print_finding(std::ostringstream& out, const Finding& finding, std::string_view indent) {
+  out << indent << mark(finding.severity) << " " << finding.seen << "  [" << finding.code << "]\n";
+}
+
+/// "/usr/bin/python3 (Python 3.11.2; found as /usr/bin/python3, `python3` on PATH)", with
+/// "`python3` runs " in front of the interpreter that PATH's python3 runs.
+std::string python_heading(const PythonFacts& p) {
+  std::vector<std::string> found;
+  for (const auto& s : p.found_as) found.push_back(describe(s));
+  std::string ways;
+  for (const auto& w : found) ways += (ways.empty() ? "" : ", ") + w;
+  return fmt::format("{}{} (Python {}; found as {}{})",
+                     p.label() == "`python3`" ? "`python3` runs " : "", p.path(),
+                     p.version.empty() ? "?" : p.version, ways,
+                     p.externally_managed ? "; managed by the system's package manager" : "");
+}
+
+/// The frameworks stage, grouped by interpreter: each interpreter with findings of its own under
+/// a heading (the one `python3` runs first), the others in a short list, then the findings that
+/// compare interpreters.
+void print_pythons(std::ostringstream& out, const Diagnosis& d, const Facts& f) {
+  std::vector<const PythonFacts*> without;
+  for (const auto& p : f.python.interpreters) {
+    std::vector<const Finding*> own;
+    for (const auto& finding : d.findings) {
+      if (finding.stage == Stage::kFrameworks && finding.scope == p.path()) own.push_back(&finding);
+    }
+    if (own.empty()) {
+      without.push_back(&p);
+      continue;
+    }
+    out << "  " << python_heading(p) << "\n";
+    for (const Finding* finding : own) print_finding(out, *finding, "    ");
+  }
+  // Interpreters without findings have neither framework, or could not be started.
+  for (const bool started : {true, false}) {
+    bool heading = false;
+    for (const PythonFacts* p : without) {
+      const FrameworkFacts* torch = p->framework("torch");
+      const bool no_python = torch && torch->state == FrameworkFacts::State::kNoPython;
+      if (no_python == started) continue;
+      if (!heading)
+        out << (started ? "  · neither PyTorch nor TensorFlow in:\n" : "  · cannot be started:\n");
+      heading = true;
+      out << "    " << python_heading(*p) << (no_python ? ": " + torch->error : "") << "\n";
+    }
+  }
+  for (const auto& finding : d.findings) {
+    if (finding.stage == Stage::kFrameworks && finding.scope.empty())
+      print_finding(out, finding, "  ");
+  }
+}
+
 }  // namespace
 
 std::string render_report(const DoctorReport& report) {
@@ -57,12 +110,15 @@ std::string render_report(const DoctorReport& report) {
   out << (d.gpu_usable ? "✓ " : "✗ ") << d.verdict << "\n";
   for (Stage stage : kAllStages) {
     out << "\n" << title(stage) << "\n";
+    if (stage == Stage::kFrameworks && f.python.checked) {
+      print_pythons(out, d, f);
+      continue;
+    }
     bool any = false;
     for (const auto& finding : d.findings) {
       if (finding.stage != stage) continue;
       any = true;
-      out << "  " << mark(finding.severity) << " " << finding.seen << "  [" << finding.code
-          << "]\n";
+      print_finding(out, finding, "  ");
     }
     for (const auto& s : d.skipped) {
       if (s.stage != stage || any) continue;

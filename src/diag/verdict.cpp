@@ -10,11 +10,12 @@ namespace ignis::diag {
 
 namespace detail {
 
-void VerdictContext::add(std::string_view code, std::string seen, std::string why,
-                         std::vector<std::string> fix) {
+Finding& VerdictContext::add(std::string_view code, std::string seen, std::string why,
+                             std::vector<std::string> fix) {
   const FindingSpec& spec = finding_spec(code);
   out.findings.push_back({std::string(code), spec.severity, spec.stage, std::move(seen),
-                          std::move(why), std::move(fix)});
+                          std::move(why), std::move(fix), ""});
+  return out.findings.back();
 }
 
 void VerdictContext::skip(Stage stage, std::string reason) {
@@ -327,7 +328,7 @@ Diagnosis diagnose(const Facts& facts, const CompatTables& tables) {
   }
   detail::check_live_probes(ctx);
   detail::check_environment(ctx);
-  if (facts.frameworks.empty()) {
+  if (!facts.python.checked) {
     ctx.skip(Stage::kFrameworks,
              "not checked: run `ignis doctor --frameworks` to check PyTorch and TensorFlow");
   } else {

@@ -1,5 +1,5 @@
 // Verdict stages about software: this build and its plugin, the GPU architectures it carries,
-// the CUDA libraries, the live probes and the Python frameworks.
+// the CUDA libraries and the live probes. (The Python frameworks: verdict_frameworks.cpp.)
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -9,11 +9,6 @@
 namespace ignis::diag::detail {
 
 namespace {
-
-/// The code a binary (or a PyTorch build) carries: SASS per compute capability, PTX for some.
-struct CodeSet {
-  std::vector<Version> sass, ptx;
-};
 
 Version cc_of_number(const std::string& digits) {  // "75" -> 7.5, "121" -> 12.1
   const int n = std::atoi(digits.c_str());
@@ -37,7 +32,8 @@ CodeSet code_of_build(const std::vector<std::string>& archs) {
   return out;
 }
 
-/// torch.cuda.get_arch_list(): "sm_86" (SASS), "compute_90" (PTX).
+}  // namespace
+
 CodeSet code_of_torch(const std::vector<std::string>& arch_list) {
   CodeSet out;
   for (const auto& a : arch_list) {
@@ -47,9 +43,6 @@ CodeSet code_of_torch(const std::vector<std::string>& arch_list) {
   return out;
 }
 
-enum class Runs { kSass, kPtx, kNo };
-
-/// SASS for X.y runs on X.z with z >= y; PTX for P compiles for any cc >= P.
 Runs runs_on(const CodeSet& code, const Version& cc) {
   for (const auto& s : code.sass) {
     if (s.major() == cc.major() && s.minor() <= cc.minor()) return Runs::kSass;
@@ -60,6 +53,8 @@ Runs runs_on(const CodeSet& code, const Version& cc) {
   return Runs::kNo;
 }
 
+namespace {
+
 std::string sm_list(const CodeSet& code) {
   std::vector<std::string> out;
   for (const auto& s : code.sass) out.push_back(fmt::format("sm_{}{}", s.major(), s.minor()));
@@ -68,7 +63,8 @@ std::string sm_list(const CodeSet& code) {
   return join(out, " ");
 }
 
-/// The compute capabilities of the GPUs present, from CUDA or else NVML.
+}  // namespace
+
 std::vector<Version> device_ccs(const Facts& f) {
   std::vector<Version> out;
   for (const auto& d : f.driver.devices)
@@ -81,39 +77,6 @@ std::vector<Version> device_ccs(const Facts& f) {
   }
   return out;
 }
-
-/// The PyTorch wheel index that fits this driver and these GPUs (newest first), if any.
-const TorchBuild* fitting_torch_build(const VerdictContext& ctx) {
-  const Version driver_cuda = driver_cuda_version(ctx.facts);
-  const Version driver = Version::parse(driver_version(ctx.facts));
-  for (const auto& b : ctx.tables.torch_builds()) {
-    if (!driver_cuda.empty() && driver_cuda.major() < b.cuda.major()) continue;
-    const auto min = ctx.tables.family_min_driver(b.cuda.major());
-    if (min && !driver.empty() && driver < *min) continue;
-    const CodeSet code{b.archs,
-                       b.ptx.empty() ? std::vector<Version>{} : std::vector<Version>{b.ptx}};
-    const auto ccs = device_ccs(ctx.facts);
-    if (std::all_of(ccs.begin(), ccs.end(),
-                    [&](const Version& cc) { return runs_on(code, cc) != Runs::kNo; }))
-      return &b;
-  }
-  return nullptr;
-}
-
-std::string torch_install_step(const VerdictContext& ctx) {
-  if (const TorchBuild* b = fitting_torch_build(ctx)) {
-    return fmt::format(
-        "Install the CUDA {} build, which fits this driver (CUDA {}) and GPU: `{}` (with "
-        "--force-reinstall to replace the installed build).",
-        b->cuda.str(),
-        driver_cuda_version(ctx.facts).empty() ? "?" : driver_cuda_version(ctx.facts).str(),
-        ctx.tables.torch_install_command(b->index));
-  }
-  return "No PyTorch CUDA build in ignis's table fits this driver and GPU: update the driver "
-         "first, then pick a build at https://pytorch.org/get-started/locally/.";
-}
-
-}  // namespace
 
 bool check_build(VerdictContext& ctx) {
   const Facts& f = ctx.facts;
@@ -328,114 +291,6 @@ void check_live_probes(VerdictContext& ctx) {
                           l.device, l.gemm_max_error.value_or(0), l.h2d_gbps.value_or(0),
                           l.d2h_gbps.value_or(0), l.gemm_tflops.value_or(0)));
       return;
-  }
-}
-
-void check_frameworks(VerdictContext& ctx) {
-  const Version driver_cuda = driver_cuda_version(ctx.facts);
-  const auto ccs = device_ccs(ctx.facts);
-  bool python_reported = false;
-  for (const FrameworkFacts& fw : ctx.facts.frameworks) {
-    const std::string label = fw.name == "torch" ? "PyTorch" : "TensorFlow";
-    switch (fw.state) {
-      case FrameworkFacts::State::kNotChecked:
-        continue;
-      case FrameworkFacts::State::kNoPython:
-        if (!python_reported) ctx.add("python-not-found", "python3 not found: " + fw.error);
-        python_reported = true;
-        continue;
-      case FrameworkFacts::State::kNotInstalled:
-        ctx.add("framework-not-installed", label + " is not installed for python3");
-        continue;
-      case FrameworkFacts::State::kImportFailed:
-      case FrameworkFacts::State::kTimedOut:
-        ctx.add("framework-check-failed", fmt::format("checking {}: {}", label, fw.error),
-                "The framework is installed but could not be imported, so whether it can use the "
-                "GPU is unknown.",
-                {fmt::format("Run `python3 -c 'import {}'` to see the full error; a missing "
-                             "libcudnn/libcublas usually means a CUDA package of another version.",
-                             fw.name)});
-        continue;
-      case FrameworkFacts::State::kChecked:
-        break;
-    }
-    if (fw.name == "torch") {
-      const Version torch_cuda = Version::parse(fw.cuda.value_or(""));
-      if (!fw.cuda || fw.version.find("+cpu") != std::string::npos) {
-        ctx.add("torch-cpu-build",
-                fmt::format("torch {}: torch.version.cuda is None, a CPU-only build", fw.version),
-                "A CPU-only wheel has no CUDA code at all: torch.cuda.is_available() is False on "
-                "any machine. pip installs it when the default index has no CUDA build for the "
-                "platform, or from the /whl/cpu index.",
-                {torch_install_step(ctx)});
-      } else if (!driver_cuda.empty() && torch_cuda.major() > driver_cuda.major()) {
-        ctx.add("torch-cuda-too-new",
-                fmt::format("torch {} is built for CUDA {}, but the driver supports only CUDA {}",
-                            fw.version, *fw.cuda, driver_cuda.str()),
-                "PyTorch bundles its CUDA runtime; a runtime of a newer major version than the "
-                "driver fails, and torch.cuda.is_available() returns False.",
-                {torch_install_step(ctx), "Or update the NVIDIA driver to one that supports CUDA " +
-                                              torch_cuda.str() + " (see driver-too-old)."});
-      } else if (!fw.arch_list.empty() && !ccs.empty() &&
-                 std::any_of(ccs.begin(), ccs.end(), [&](const Version& cc) {
-                   return runs_on(code_of_torch(fw.arch_list), cc) == Runs::kNo;
-                 })) {
-        ctx.add("torch-arch-missing",
-                fmt::format("torch {} carries {} but not the GPU's compute capability {}",
-                            fw.version, join(fw.arch_list, " "), ccs.front().str()),
-                "Kernels for an architecture missing from the wheel fail with \"no kernel image is "
-                "available for execution on the device\".",
-                {torch_install_step(ctx)});
-      } else if (!fw.gpu_available) {
-        ctx.add(
-            "torch-no-gpu",
-            fmt::format("torch {} (CUDA {}) is a CUDA build but torch.cuda.is_available() is False",
-                        fw.version, *fw.cuda),
-            "PyTorch uses the same driver as ignis; the blockers above are usually the reason.",
-            {"Fix the blockers above first.",
-             "`python3 -c 'import torch; torch.cuda.init()'` prints PyTorch's own error."});
-      } else {
-        ctx.add("torch-ok",
-                fmt::format("torch {} (CUDA {}, cuDNN {}) sees {} GPU(s)", fw.version, *fw.cuda,
-                            fw.cudnn.empty() ? "?" : fw.cudnn, fw.device_count));
-      }
-    } else {
-      const Version driver = Version::parse(driver_version(ctx.facts));
-      if (!fw.built_with_cuda) {
-        ctx.add(
-            "tensorflow-cpu-build",
-            fmt::format(
-                "tensorflow {} is built without CUDA (tf.test.is_built_with_cuda() is False)",
-                fw.version),
-            "This TensorFlow package has no GPU code; on Linux the GPU build comes with the "
-            "[and-cuda] extra, and native Windows lost GPU support after TF 2.10.",
-            {fmt::format("On Linux: `{}` (needs driver >= {}).", ctx.tables.tensorflow_install(),
-                         ctx.tables.tensorflow_min_driver().str()),
-             "On Windows: use WSL 2 and install it there."});
-      } else if (!fw.gpu_available) {
-        std::vector<std::string> fix;
-        if (!driver.empty() && driver < ctx.tables.tensorflow_min_driver()) {
-          fix.push_back(fmt::format(
-              "Update the NVIDIA driver to {} or newer (TensorFlow's CUDA {} build needs it).",
-              ctx.tables.tensorflow_min_driver().str(), ctx.tables.tensorflow_cuda_major()));
-        }
-        fix.push_back(fmt::format("Install the CUDA libraries TensorFlow expects with it: `{}`.",
-                                  ctx.tables.tensorflow_install()));
-        fix.push_back(
-            "`TF_CPP_MIN_LOG_LEVEL=0 python3 -c \"import tensorflow as tf; "
-            "print(tf.config.list_physical_devices('GPU'))\"` names the library it could not "
-            "load.");
-        ctx.add("tensorflow-no-gpu",
-                fmt::format("tensorflow {} (built for CUDA {}, cuDNN {}) lists no GPU", fw.version,
-                            fw.cuda.value_or("?"), fw.cudnn.empty() ? "?" : fw.cudnn),
-                "TensorFlow loads cuDNN and the CUDA libraries at start-up and silently falls back "
-                "to the CPU when one is missing or the driver is too old.",
-                fix);
-      } else {
-        ctx.add("tensorflow-ok", fmt::format("tensorflow {} (CUDA {}) lists {} GPU(s)", fw.version,
-                                             fw.cuda.value_or("?"), fw.device_count));
-      }
-    }
   }
 }
 

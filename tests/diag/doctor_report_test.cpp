@@ -42,14 +42,14 @@ DoctorReport report_of(const Facts& facts) { return {facts, diagnose(facts)}; }
 }
 
 TEST(DoctorReport, JsonFollowsTheSchema) {
-  Facts healthy = testing::healthy_gpu();
-  FrameworkFacts torch;
-  torch.name = "torch";
-  torch.state = FrameworkFacts::State::kChecked;
-  torch.version = "2.9.0+cu130";
-  torch.cuda = "13.0";
+  FrameworkFacts torch = testing::framework("torch", "2.9.0+cu130", "13.0", true);
   torch.arch_list = {"sm_90"};
-  healthy.frameworks = {torch};
+  Facts healthy = testing::with_pythons(
+      testing::healthy_gpu(),
+      {testing::python3({torch}),
+       testing::interpreter("/opt/conda/envs/ml/bin/python",
+                            {PythonSource::Kind::kConda, "ml", "/opt/conda/envs/ml"})});
+  healthy.python.observations = {testing::seen("/root/.pyenv/versions", "not found")};
   healthy.hardware.observations = {testing::seen("/sys/bus/pci/devices", "6 PCI functions")};
   EXPECT_TRUE(valid(report_json(report_of(healthy))));
   EXPECT_TRUE(valid(report_json(report_of(testing::no_gpu_machine()))));
@@ -89,6 +89,71 @@ TEST(DoctorReport, TextStartsWithTheVerdictAndNumbersTheFixes) {
   EXPECT_EQ(ready.rfind("✓ GPU ready: cuda:0 NVIDIA H100 80GB HBM3", 0), 0u) << ready;
   EXPECT_NE(ready.find("Nothing to fix."), std::string::npos);
   EXPECT_NE(ready.find("Exit code 0."), std::string::npos);
+}
+
+/// `python3` a pyenv Python without frameworks, /usr/bin/python3 with a CPU-only torch, and two
+/// more pyenv versions with nothing.
+Facts two_pythons() {
+  PythonFacts system = testing::interpreter(
+      "/usr/bin/python3", {PythonSource::Kind::kSystem, "/usr/bin/python3", ""},
+      {testing::framework("torch", "1.13.0a0", std::nullopt, false)});
+  system.version = "3.11.2";
+  PythonFacts python3 = testing::python3({}, "/root/.pyenv/versions/3.11.7/bin/python3");
+  python3.found_as.push_back(
+      {PythonSource::Kind::kPyenv, "3.11.7", "/root/.pyenv/versions/3.11.7"});
+  std::vector<PythonFacts> pythons = {python3, system};
+  for (const char* v : {"3.12.1", "3.13.0"}) {
+    pythons.push_back(
+        testing::interpreter(std::string("/root/.pyenv/versions/") + v + "/bin/python3",
+                             {PythonSource::Kind::kPyenv, v, ""}));
+    pythons.back().version = v;
+  }
+  return testing::with_pythons(testing::no_gpu_machine(), pythons);
+}
+
+TEST(DoctorReport, TextGroupsTheFrameworksByInterpreter) {
+  const std::string text = render_report(report_of(two_pythons()));
+  const auto at = [&](const std::string& s) { return text.find(s); };
+  const std::string python3 =
+      "  `python3` runs /root/.pyenv/versions/3.11.7/bin/python3 (Python 3.11.7; found as "
+      "`python3` on PATH, pyenv 3.11.7)\n"
+      "    ✓ PyTorch is not installed for `python3`  [framework-not-installed]\n";
+  const std::string system =
+      "  /usr/bin/python3 (Python 3.11.2; found as /usr/bin/python3)\n"
+      "    ! torch 1.13.0a0 for /usr/bin/python3: torch.version.cuda is None, a CPU-only build  "
+      "[torch-cpu-build]\n";
+  const std::string rest =
+      "  · neither PyTorch nor TensorFlow in:\n"
+      "    /root/.pyenv/versions/3.12.1/bin/python3 (Python 3.12.1; found as pyenv 3.12.1)\n";
+  ASSERT_NE(at("Python frameworks\n" + python3), std::string::npos) << text;
+  ASSERT_NE(at(system), std::string::npos) << text;
+  ASSERT_NE(at(rest), std::string::npos) << text;
+  EXPECT_LT(at(python3), at(system));
+  EXPECT_LT(at(system), at(rest));
+  // The finding across interpreters comes after the groups, unindented.
+  EXPECT_GT(at("\n  ! PyTorch is installed only for /usr/bin/python3"), at(rest)) << text;
+  EXPECT_NE(at("[cpu-framework-in-other-python] "), std::string::npos);  // in "What to do"
+}
+
+TEST(DoctorReport, JsonCarriesEveryInterpreter) {
+  const std::string text = report_json(report_of(two_pythons()));
+  EXPECT_TRUE(valid(text));
+  const auto j = nlohmann::json::parse(text);
+  const auto& pythons = j["facts"]["pythons"];
+  ASSERT_EQ(pythons.size(), 4u);
+  EXPECT_EQ(pythons[0]["primary"], true);
+  EXPECT_EQ(pythons[0]["found_as"][1]["kind"], "pyenv");
+  EXPECT_EQ(pythons[1]["executable"], "/usr/bin/python3");
+  EXPECT_EQ(pythons[1]["frameworks"][0]["version"], "1.13.0a0");
+  EXPECT_EQ(pythons[1]["frameworks"][0]["cuda"], nullptr);
+  // Schema 1's facts.frameworks: the frameworks of the interpreter `python3` runs.
+  ASSERT_EQ(j["facts"]["frameworks"].size(), 2u);
+  EXPECT_EQ(j["facts"]["frameworks"][0]["state"], "not-installed");
+  bool scoped = false;
+  for (const auto& f : j["findings"]) {
+    if (f["code"] == "torch-cpu-build") scoped = f["scope"] == "/usr/bin/python3";
+  }
+  EXPECT_TRUE(scoped) << j["findings"].dump(1);
 }
 
 TEST(DoctorReport, TheRealDoctorAgreesWithThisMachine) {

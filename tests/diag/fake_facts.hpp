@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "ignis/diag/findings.hpp"
 
@@ -98,6 +100,62 @@ inline diag::Facts no_gpu_machine() {
                     "libnvidia-ml.so.1: cannot open shared object file: No such file or directory"};
   f.live = {};
   return f;
+}
+
+/// A framework as the check script reports it: checked with a version and, for a CUDA build,
+/// the CUDA version (nullopt: a CPU-only build).
+inline diag::FrameworkFacts framework(const std::string& name, const std::string& version,
+                                      std::optional<std::string> cuda, bool gpu_available) {
+  diag::FrameworkFacts fw;
+  fw.name = name;
+  fw.state = diag::FrameworkFacts::State::kChecked;
+  fw.version = version;
+  fw.cuda = cuda;
+  fw.built_with_cuda = cuda.has_value();
+  fw.gpu_available = gpu_available;
+  fw.device_count = gpu_available ? 1 : 0;
+  return fw;
+}
+
+inline diag::FrameworkFacts not_installed(const std::string& name) {
+  diag::FrameworkFacts fw;
+  fw.name = name;
+  fw.state = diag::FrameworkFacts::State::kNotInstalled;
+  return fw;
+}
+
+/// An interpreter found as `source` with `frameworks` (torch and tensorflow, not installed unless
+/// given). `primary` marks the one `python3` on PATH runs.
+inline diag::PythonFacts interpreter(const std::string& executable, diag::PythonSource source,
+                                     std::vector<diag::FrameworkFacts> frameworks = {},
+                                     bool primary = false) {
+  diag::PythonFacts py;
+  py.command = executable;
+  py.executable = executable;
+  py.real_executable = executable;
+  py.version = "3.11.7";
+  py.found_as = {std::move(source)};
+  py.primary = primary;
+  for (const char* name : {"torch", "tensorflow"}) {
+    const auto it = std::find_if(frameworks.begin(), frameworks.end(),
+                                 [&](const diag::FrameworkFacts& f) { return f.name == name; });
+    py.frameworks.push_back(it == frameworks.end() ? not_installed(name) : *it);
+  }
+  return py;
+}
+
+/// The interpreter `python3` on PATH runs (/usr/bin/python3 unless told), with `frameworks`.
+inline diag::PythonFacts python3(std::vector<diag::FrameworkFacts> frameworks = {},
+                                 const std::string& executable = "/usr/bin/python3") {
+  return interpreter(executable, {diag::PythonSource::Kind::kPath, "python3", ""},
+                     std::move(frameworks), true);
+}
+
+/// `facts` with --frameworks checked over exactly these interpreters.
+inline diag::Facts with_pythons(diag::Facts facts, std::vector<diag::PythonFacts> pythons) {
+  facts.python.checked = true;
+  facts.python.interpreters = std::move(pythons);
+  return facts;
 }
 
 inline const diag::Finding* find(const diag::Diagnosis& d, const std::string& code) {

@@ -3,8 +3,6 @@
 #include <unistd.h>
 
 #include <array>
-#include <filesystem>
-#include <fstream>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "diag/fake_python.hpp"
 #include "diag/json_schema.hpp"
 #include "diag/this_machine.hpp"
 #include "ignis/core/build_info.hpp"
@@ -306,16 +305,63 @@ TEST_F(FakeTree, DoctorFrameworksThroughAStandInPython) {
                            "else echo 'IGNIS_FRAMEWORK_REPORT {\"installed\": false}'; fi\n";
   fs::permissions(python, fs::perms::owner_all);
   CliResult r = run("doctor --frameworks --python " + python.string());
-  EXPECT_NE(r.output.find(
-                "torch 2.9.0+cpu: torch.version.cuda is None, a CPU-only build  [torch-cpu-build]"),
+  EXPECT_NE(r.output.find("torch 2.9.0+cpu for " + python.string() +
+                          ": torch.version.cuda is None, a CPU-only build  [torch-cpu-build]"),
             std::string::npos)
       << r.output;
-  EXPECT_NE(r.output.find("TensorFlow is not installed for python3  [framework-not-installed]"),
+  // The interpreter named by --python, not "python3".
+  EXPECT_NE(r.output.find("TensorFlow is not installed for " + python.string() +
+                          "  [framework-not-installed]"),
             std::string::npos)
       << r.output;
   r = run("doctor --frameworks --python " + (root_ / "none").string() + " --json");
   const auto j = nlohmann::json::parse(r.output);
   EXPECT_EQ(j["facts"]["frameworks"][0]["state"], "no-python");
+  EXPECT_EQ(j["facts"]["pythons"].size(), 1u);
+}
+
+// The machine of issue 18, as a tree: `python3` on PATH has no PyTorch, the system's
+// /usr/bin/python3 has a CPU-only build. `--frameworks` alone must find both.
+TEST_F(FakeTree, DoctorFrameworksFindsEveryInterpreter) {
+  ignis::testing::write_fake_python(root_ / "bin/python3", {.prefix = (root_ / "pyenv").string()});
+  ignis::testing::write_fake_python(root_ / "usr/bin/python3",
+                                    {.torch = ignis::testing::kCpuTorch, .version = "3.11.2"});
+  const std::string env = "PATH=" + (root_ / "bin").string() +
+                          " HOME=" + (root_ / "home").string() +
+                          " PYENV_ROOT= VIRTUAL_ENV= CONDA_PREFIX= CONDA_EXE= JUPYTER_PATH= "
+                          "JUPYTER_DATA_DIR=";
+  CliResult r = run("doctor --frameworks --root " + root_.string(), env);
+  const std::string python3 = (root_ / "bin/python3").string();
+  const std::string system = (root_ / "usr/bin/python3").string();
+  EXPECT_NE(r.output.find("`python3` runs " + python3 +
+                          " (Python 3.11.7; found as `python3` on PATH)\n"
+                          "    ✓ PyTorch is not installed for `python3`"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(
+      r.output.find("  " + system + " (Python 3.11.2; found as " + system +
+                    ")\n"
+                    "    ! torch 1.13.0a0 for " +
+                    system + ": torch.version.cuda is None, a CPU-only build  [torch-cpu-build]"),
+      std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("PyTorch is installed only for " + system +
+                          ", and it is a CPU-only build (torch 1.13.0a0); `python3` runs " +
+                          python3 + ", which has no PyTorch  [cpu-framework-in-other-python]"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("`" + python3 +
+                          " -m pip install torch --index-url "
+                          "https://download.pytorch.org/whl/cpu`"),
+            std::string::npos)
+      << r.output;
+  r = run("doctor --frameworks --json --root " + root_.string(), env);
+  const auto j = nlohmann::json::parse(r.output);
+  const auto errors = doctor_schema().validate(j);
+  EXPECT_TRUE(errors.empty()) << (errors.empty() ? "" : errors.front());
+  ASSERT_EQ(j["facts"]["pythons"].size(), 2u);
+  EXPECT_EQ(j["facts"]["pythons"][0]["primary"], true);
+  EXPECT_EQ(j["facts"]["pythons"][1]["frameworks"][0]["version"], "1.13.0a0");
 }
 
 TEST(Cli, InfoListsGpusLikeNvidiaSmi) {

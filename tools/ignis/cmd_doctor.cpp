@@ -15,7 +15,7 @@ struct DoctorFlags {
   bool json = false;
   bool frameworks = false;
   bool no_live = false;
-  std::string python = "python3";
+  std::string python;  // empty: every interpreter the search finds
   double timeout_s = 60;
   std::string root = "/";
 };
@@ -35,10 +35,14 @@ void add_doctor_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--json", flags->json,
                 "Print the report as JSON (schema: data/doctor.schema.json)");
   cmd->add_flag("--frameworks", flags->frameworks,
-                "Also check PyTorch and TensorFlow as installed for python3");
-  cmd->add_option("--python", flags->python, "The Python interpreter for --frameworks")
-      ->capture_default_str();
-  cmd->add_option("--timeout", flags->timeout_s, "Seconds each framework check may take")
+                "Also check PyTorch and TensorFlow for every Python interpreter found (python3 "
+                "and python on PATH, /usr/bin/python3, VIRTUAL_ENV, CONDA_PREFIX, pyenv, conda, "
+                "Jupyter kernels)");
+  cmd->add_option("--python", flags->python,
+                  "Check only this interpreter with --frameworks (default: every one found)");
+  cmd->add_option("--timeout", flags->timeout_s,
+                  "Seconds each framework check may take (per interpreter; interpreters are "
+                  "checked 4 at a time)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--no-live", flags->no_live,

@@ -155,7 +155,7 @@ struct LiveProbeFacts {
   std::vector<Observation> observations;
 };
 
-/// A Python framework checked through python3 (`--frameworks`).
+/// A Python framework checked through one interpreter (`--frameworks`).
 struct FrameworkFacts {
   std::string name;  // "torch", "tensorflow"
   enum class State { kNotChecked, kNoPython, kNotInstalled, kImportFailed, kTimedOut, kChecked };
@@ -170,6 +170,60 @@ struct FrameworkFacts {
   std::vector<std::string> arch_list;  // torch.cuda.get_arch_list(): "sm_75", ...
   std::string error;                   // last line of the traceback, or why it was not checked
   std::vector<Observation> observations;
+  /// Checked and carrying GPU code: torch with a CUDA version (not "+cpu"), TensorFlow built
+  /// with CUDA.
+  bool is_cuda_build() const;
+  /// Present for this interpreter, working or not (not "not installed", not "no interpreter").
+  bool is_installed() const;
+};
+std::string framework_title(const std::string& name);  // "torch" -> "PyTorch"
+
+/// Where the interpreter search found an interpreter; one interpreter can be found several ways.
+struct PythonSource {
+  enum class Kind {
+    kPath,         // a name on PATH: "python3", "python"
+    kSystem,       // a fixed system path: "/usr/bin/python3"
+    kVirtualEnv,   // the active virtual environment ($VIRTUAL_ENV)
+    kCondaPrefix,  // the active conda environment ($CONDA_PREFIX)
+    kPyenv,        // a pyenv version (name = the version)
+    kConda,        // a conda environment (name = its name, "base" for the root)
+    kJupyter,      // a Jupyter kernel's argv[0] (name = its display name)
+    kChosen,       // named by --python
+  };
+  Kind kind = Kind::kPath;
+  std::string name;  // "python3", "/usr/bin/python3", "3.11.7", "ml", "Python 3 (ml)", ...
+  std::string path;  // the environment's folder (venv, conda env, pyenv version); else empty
+};
+std::string name(PythonSource::Kind kind);         // "path", "system", "virtualenv", ...
+std::string describe(const PythonSource& source);  // "`python3` on PATH", "conda env ml", ...
+
+/// One Python interpreter and the frameworks installed for it.
+struct PythonFacts {
+  std::string command;  // what the doctor ran: an absolute path, or a name looked up on PATH
+  std::vector<PythonSource> found_as;  // the first is how it was found first
+  // As the interpreter itself reported them (empty when it never answered):
+  std::string executable;           // sys.executable ("/root/.pyenv/versions/3.11.7/bin/python3")
+  std::string real_executable;      // the same with symlinks resolved
+  std::string prefix;               // sys.prefix: a venv or conda env is told apart by it
+  std::string version;              // "3.11.7"
+  bool externally_managed = false;  // PEP 668: pip refuses to install into it (Debian's python3)
+  /// The interpreter a user runs by default: what `python3` on PATH runs, or the one named by
+  /// --python. At most one per search.
+  bool primary = false;
+  std::vector<FrameworkFacts> frameworks;  // torch, then tensorflow
+  /// How messages name it: "`python3`" for PATH's python3, else the executable (or command).
+  std::string label() const;
+  /// The exact path to type in a command (`<path> -m pip install ...`).
+  std::string path() const;
+  const FrameworkFacts* framework(const std::string& name) const;
+};
+
+/// The Python side of `--frameworks`: every interpreter found, each with its frameworks.
+struct PythonFrameworkFacts {
+  bool checked = false;                   // --frameworks was asked for
+  std::vector<PythonFacts> interpreters;  // the primary one first, then in search order
+  std::vector<Observation> observations;  // the search: variables read, folders listed, conda
+  const PythonFacts* primary() const;
 };
 
 struct Facts {
@@ -182,7 +236,7 @@ struct Facts {
   std::vector<CudaLibraryFacts> libraries;
   EnvironmentFacts environment;
   LiveProbeFacts live;
-  std::vector<FrameworkFacts> frameworks;  // empty unless asked for
+  PythonFrameworkFacts python;  // not checked unless asked for (--frameworks)
 
   const CudaLibraryFacts* library(const std::string& name) const;
 };

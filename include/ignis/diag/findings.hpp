@@ -72,6 +72,9 @@ struct Finding {
   std::string seen;              // what was observed, with the values
   std::string why;               // why it matters (empty for ok findings)
   std::vector<std::string> fix;  // concrete steps, in order (empty for ok findings)
+  /// What the finding is about when a stage checks several things of one kind: the Python
+  /// interpreter's label for a framework finding. Empty for machine-wide findings.
+  std::string scope;
 };
 
 /// A stage skipped because an earlier stage failed, or because it was not asked for.
