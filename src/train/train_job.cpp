@@ -188,6 +188,13 @@ std::vector<std::shared_ptr<Callback>> job_callbacks(const TrainJobOptions& opti
 TrainJobResult run_train_job(const TrainJobOptions& options, std::ostream& out) {
   const DeviceChoice choice = choose_device(options.device);
   out << fmt::format("Device: {} — {}\n", choice.device.str(), choice.reason);
+  if (!fs::exists(options.data)) {
+    ignis::detail::fail<FormatError>(
+        "[train] --data {} does not exist: give a folder with the four Fashion-MNIST IDX files (Debian: sudo apt-get "
+        "install dataset-fashion-mnist puts them in {}) or your own data file (CSV with a header row, NPZ with x and "
+        "y, or an NPY or IDX file of features with --targets)",
+        options.data, data::kFashionMnistDefaultDir);
+  }
   if (fs::is_directory(options.data)) return run_fashion_mnist_job(options, choice, out);
   return detail::run_user_data_job(options, choice, out);
 }

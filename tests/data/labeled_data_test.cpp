@@ -14,7 +14,8 @@ namespace ignis::data {
 namespace {
 
 std::string csv_file(const std::string& text) {
-  const std::string path = testing::unique_temp_path("ignis_labeled", ".csv").string();
+  static int n = 0;  // a new file every call (unique_temp_path is unique per process only)
+  const std::string path = testing::unique_temp_path("ignis_labeled_" + std::to_string(++n), ".csv").string();
   std::ofstream(path) << text;
   return path;
 }

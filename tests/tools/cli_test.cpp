@@ -15,6 +15,7 @@
 #include "diag/this_machine.hpp"
 #include "ignis/core/build_info.hpp"
 #include "ignis/io/event_file.hpp"
+#include "support/numpy_writer.hpp"
 #include "support/reference.hpp"
 
 namespace {
@@ -495,6 +496,76 @@ TEST(CliTrain, ResumeContinuesBitForBit) {
   EXPECT_TRUE(a == slurp(dir / "resumed" / "model.safetensors")) << "the resumed weights differ from the straight run's";
   EXPECT_TRUE(std::filesystem::exists(dir / "ckpt" / "ckpt-000002" / "MANIFEST.json"));
   std::filesystem::remove_all(dir);
+}
+
+// The user's own data end to end: a CSV (text labels) and an NPZ (a regression), made here, are
+// trained on, and the saved folder alone predicts and evaluates (README: "Training on your own
+// data").
+TEST(CliTrain, YourCsvAndNpzTrainThenPredictAndEvaluateFromTheFolder) {
+  const auto dir = ignis::testing::unique_temp_path("ignis_cli_user_data");
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream csv(dir / "flowers.csv");
+    csv << "petal,sepal,species\n";
+    for (int i = 0; i < 120; ++i) {
+      const bool big = i % 2 == 0;
+      csv << (big ? 5.0 : 1.0) + 0.01 * (i % 7) << "," << (big ? 3.0 : 0.5) - 0.01 * (i % 5) << ","
+          << (big ? "big one" : "small") << "\n";
+    }
+  }
+  const CliResult train = run("train --data " + (dir / "flowers.csv").string() + " --epochs 10 --hidden 16 --normalize --out " +
+                              (dir / "flowers").string());
+  ASSERT_EQ(train.status, 0) << train.output;
+  EXPECT_NE(train.output.find("Task: classification of \"species\" into 2 labels (big one, small"), std::string::npos)
+      << train.output;
+  EXPECT_NE(train.output.find("Validation loss"), std::string::npos) << train.output;
+  EXPECT_TRUE(std::filesystem::exists(dir / "flowers" / "model.json"));
+  {
+    std::ofstream csv(dir / "new.csv");  // other column order, an extra column, no target
+    csv << "id,sepal,petal\n1,3.0,5.0\n2,0.5,1.0\n";
+  }
+  const CliResult predicted = run("predict --model " + (dir / "flowers").string() + " --data " +
+                                  (dir / "new.csv").string() + " --out " + (dir / "p.csv").string());
+  ASSERT_EQ(predicted.status, 0) << predicted.output;
+  std::ifstream p(dir / "p.csv");
+  const std::string text((std::istreambuf_iterator<char>(p)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text.rfind("species,p(big one),p(small)\nbig one,", 0), 0u) << text;
+  EXPECT_NE(text.find("\nsmall,"), std::string::npos) << text;
+  const CliResult evaluated =
+      run("evaluate --model " + (dir / "flowers").string() + " --data " + (dir / "flowers.csv").string());
+  ASSERT_EQ(evaluated.status, 0) << evaluated.output;
+  EXPECT_NE(evaluated.output.find("120 examples: loss"), std::string::npos) << evaluated.output;
+  EXPECT_NE(evaluated.output.find("accuracy 100.00%"), std::string::npos) << evaluated.output;
+
+  // An NPZ with x (N, 2, 2) and fractional y: a regression.
+  ignis::manual_seed(1);
+  const ignis::Tensor x = ignis::randn({200, 2, 2});
+  const ignis::Tensor y = x.sum({1, 2}) * 2.0 + 10.0;
+  ignis::testing::write_npz((dir / "d.npz").string(), {{"x", x}, {"y", y}});
+  const CliResult reg = run("train --data " + (dir / "d.npz").string() + " --epochs 20 --hidden 16 --lr 0.01 --out " +
+                            (dir / "reg").string());
+  ASSERT_EQ(reg.status, 0) << reg.output;
+  EXPECT_NE(reg.output.find("Task: regression of \"y\""), std::string::npos) << reg.output;
+  const CliResult values = run("predict --model " + (dir / "reg").string() + " --data " + (dir / "d.npz").string());
+  ASSERT_EQ(values.status, 0) << values.output;
+  EXPECT_NE(values.output.find("\ny\n"), std::string::npos) << values.output;  // the header, then one value a row
+  const CliResult scored = run("evaluate --model " + (dir / "reg").string() + " --data " + (dir / "d.npz").string());
+  ASSERT_EQ(scored.status, 0) << scored.output;
+  EXPECT_NE(scored.output.find("200 examples: loss (MSE)"), std::string::npos) << scored.output;
+
+  // The folder alone is needed, and bad input is named.
+  const CliResult missing = run("predict --model " + dir.string() + " --data " + (dir / "new.csv").string());
+  EXPECT_NE(missing.status, 0);
+  EXPECT_NE(missing.output.find("has no model.json"), std::string::npos) << missing.output;
+  {
+    std::ofstream csv(dir / "ragged.csv");
+    csv << "petal,sepal,species\n1,2,small\n1,2\n";
+  }
+  const CliResult ragged = run("train --data " + (dir / "ragged.csv").string());
+  EXPECT_NE(ragged.status, 0);
+  EXPECT_NE(ragged.output.find("ragged.csv:3: 2 fields, but the header has 3 columns"), std::string::npos)
+      << ragged.output;
 }
 
 }  // namespace
