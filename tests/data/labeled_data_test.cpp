@@ -2,6 +2,7 @@
 // NPZ archives, NPY pairs; and bad data named by file, line and column.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <limits>
 
@@ -88,6 +89,18 @@ TEST(LabeledData, NpzAndNpyPairsGiveFeaturesAndTargets) {
   EXPECT_TRUE(testing::all_close(pair.features, {4, 3, 2}, testing::values_of(x), 0, 0));
   IGNIS_EXPECT_THROW_MSG(load_labeled_data({.path = xs}), ValueError, "--targets FILE");
   EXPECT_FALSE(load_labeled_data({.path = xs, .require_targets = false}).has_targets());
+}
+
+TEST(LabeledData, AnIdxPairIsFeaturesAndTargets) {
+  const std::string dir = "/usr/share/datasets/fashion-mnist/";
+  if (!std::filesystem::exists(dir + "t10k-images-idx3-ubyte.gz")) {
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed (scripts/setup installs it)";
+  }
+  const LabeledData d =
+      load_labeled_data({.path = dir + "t10k-images-idx3-ubyte.gz", .targets_path = dir + "t10k-labels-idx1-ubyte.gz"});
+  EXPECT_EQ(d.features.shape(), Shape({10000, 28, 28}));
+  EXPECT_EQ(d.numeric_targets.shape(), Shape({10000}));
+  EXPECT_EQ(d.numeric_targets.max().item<double>(), 9.0);
 }
 
 TEST(LabeledData, BadArraysAreNamed) {

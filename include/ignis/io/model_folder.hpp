@@ -22,3 +22,7 @@ void save_model(const std::string& dir, train::UserModel& model);
 train::UserModel load_model(const std::string& dir);
 
 }  // namespace ignis::io
+
+namespace ignis {
+using io::load_model;  // ignis::load_model(DIR), as the README spells it
+}  // namespace ignis
