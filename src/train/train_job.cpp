@@ -79,21 +79,8 @@ TrainJobResult run_fashion_mnist_job(const TrainJobOptions& options, const Devic
                  .learning_rate = options.lr});
   out << model.summary() << "\n";
 
-  result.batch_size = detail::resolve_batch_size(model, d.train_images, d.train_labels, options, choice.device, out);
-
-  const std::vector<std::shared_ptr<Callback>> callbacks = detail::job_callbacks(options);
-  result.history = model.fit(d.train_images, d.train_labels,
-                             {.epochs = options.epochs,
-                              .batch_size = result.batch_size,
-                              .validation_data = std::make_pair(d.test_images, d.test_labels),
-                              .callbacks = callbacks,
-                              .verbose = options.verbose,
-                              .out = &out,
-                              .seed = options.seed,
-                              .resume_from = options.resume_from});
-  result.train_seconds = result.history.seconds;
-  result.micro_batch_size = result.history.micro_batch_size;
-  result.samples_per_second = static_cast<double>(result.history.samples) / std::max(result.train_seconds, 1e-9);
+  detail::fit_for_job(model, d.train_images, d.train_labels, std::make_pair(d.test_images, d.test_labels), options,
+                      choice.device, out, result);
 
   const Logs test = model.evaluate(d.test_images, d.test_labels, 512);
   result.test_loss = *find(test, "loss");
@@ -159,6 +146,9 @@ TrainJobResult run_fashion_mnist_job(const TrainJobOptions& options, const Devic
 
 namespace detail {
 
+namespace {
+
+/// options.batch_size, or with kAutoBatchSize the largest that fits (printed to `out`).
 std::int64_t resolve_batch_size(keras::Sequential& model, const Tensor& x, const Tensor& y,
                                 const TrainJobOptions& options, Device device, std::ostream& out) {
   if (options.batch_size != kAutoBatchSize) return options.batch_size;
@@ -173,14 +163,30 @@ std::int64_t resolve_batch_size(keras::Sequential& model, const Tensor& x, const
   return search.batch_size;
 }
 
-std::vector<std::shared_ptr<Callback>> job_callbacks(const TrainJobOptions& options) {
+}  // namespace
+
+void fit_for_job(keras::Sequential& model, const Tensor& x, const Tensor& y,
+                 const std::optional<std::pair<Tensor, Tensor>>& validation, const TrainJobOptions& options,
+                 Device device, std::ostream& out, TrainJobResult& result) {
+  result.batch_size = resolve_batch_size(model, x, y, options, device, out);
   std::vector<std::shared_ptr<Callback>> callbacks = {std::make_shared<TerminateOnNaN>()};
   if (!options.out.empty()) {
     fs::create_directories(options.out);
     callbacks.push_back(std::make_shared<CSVLogger>((fs::path(options.out) / "history.csv").string()));
   }
   callbacks.insert(callbacks.end(), options.callbacks.begin(), options.callbacks.end());
-  return callbacks;
+  result.history = model.fit(x, y,
+                             {.epochs = options.epochs,
+                              .batch_size = result.batch_size,
+                              .validation_data = validation,
+                              .callbacks = callbacks,
+                              .verbose = options.verbose,
+                              .out = &out,
+                              .seed = options.seed,
+                              .resume_from = options.resume_from});
+  result.train_seconds = result.history.seconds;
+  result.micro_batch_size = result.history.micro_batch_size;
+  result.samples_per_second = static_cast<double>(result.history.samples) / std::max(result.train_seconds, 1e-9);
 }
 
 }  // namespace detail

@@ -128,21 +128,9 @@ TrainJobResult run_user_data_job(const TrainJobOptions& options, const DeviceCho
   const Tensor train_x = spec.preprocess(s.train_x);
   TrainJobResult result;
   result.device = choice.device;
-  result.batch_size = resolve_batch_size(model, train_x, s.train_y, options, choice.device, out);
   std::optional<std::pair<Tensor, Tensor>> validation;
   if (s.val_x.defined()) validation = std::make_pair(spec.preprocess(s.val_x), s.val_y);
-  result.history = model.fit(train_x, s.train_y,
-                             {.epochs = options.epochs,
-                              .batch_size = result.batch_size,
-                              .validation_data = validation,
-                              .callbacks = job_callbacks(options),
-                              .verbose = options.verbose,
-                              .out = &out,
-                              .seed = options.seed,
-                              .resume_from = options.resume_from});
-  result.train_seconds = result.history.seconds;
-  result.micro_batch_size = result.history.micro_batch_size;
-  result.samples_per_second = static_cast<double>(result.history.samples) / std::max(result.train_seconds, 1e-9);
+  fit_for_job(model, train_x, s.train_y, validation, options, choice.device, out, result);
 
   const std::string metric = classify ? "accuracy" : "mae";
   if (validation) {
