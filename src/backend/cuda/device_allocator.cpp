@@ -45,8 +45,7 @@ DataPtr DeviceAllocator::allocate(std::size_t nbytes) {
 }
 
 DeviceAllocator::Block* DeviceAllocator::take_uncached(std::size_t nbytes) {
-  const std::size_t budget = memory_limit(Device::cuda(device_));
-  Block* block = budget > 0 && stats_.reserved_bytes + nbytes > budget ? nullptr : new_segment(nbytes, false);
+  Block* block = new_segment_within_budget(nbytes, false);  // nothing cached to release and retry
   if (block == nullptr) out_of_memory(nbytes);
   return block;
 }
