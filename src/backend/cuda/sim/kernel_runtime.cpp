@@ -1,7 +1,5 @@
 #include "kernel_runtime.hpp"
 
-#include <cxxabi.h>
-#include <dlfcn.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -22,15 +20,7 @@
 namespace ignis::cuda_sim {
 
 std::string kernel_name(const void* kernel) {
-  Dl_info info{};
-  if (dladdr(kernel, &info) != 0 && info.dli_sname != nullptr) {
-    int status = 0;
-    std::unique_ptr<char, void (*)(void*)> demangled(
-        abi::__cxa_demangle(info.dli_sname, nullptr, nullptr, &status), std::free);
-    return std::string("kernel ") + (status == 0 && demangled ? demangled.get() : info.dli_sname);
-  }
-  // Kernels have internal linkage: no dynamic symbol, but the module's static symbol table.
-  const std::string name = static_function_name(kernel);
+  const std::string name = function_name(kernel);
   return name.empty() ? "a kernel" : "kernel " + name;
 }
 

@@ -40,22 +40,25 @@ std::string symbol_at(const unsigned char* data, std::size_t size, std::uintptr_
 
 }  // namespace
 
-std::string static_function_name(const void* address) {
+std::string function_name(const void* address) {
   Dl_info info{};
   if (dladdr(address, &info) == 0 || info.dli_fname == nullptr) return {};
-  const int fd = open(info.dli_fname, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return {};
-  struct stat st {};
-  void* map = fstat(fd, &st) == 0 ? mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0)
-                                  : MAP_FAILED;
-  close(fd);
-  if (map == MAP_FAILED) return {};
-  const std::uintptr_t offset =
-      reinterpret_cast<std::uintptr_t>(address) - reinterpret_cast<std::uintptr_t>(info.dli_fbase);
-  const std::string mangled =
-      symbol_at(static_cast<const unsigned char*>(map), static_cast<std::size_t>(st.st_size), offset);
-  munmap(map, static_cast<std::size_t>(st.st_size));
-  if (mangled.empty()) return {};
+  std::string mangled = info.dli_sname != nullptr ? info.dli_sname : "";
+  if (mangled.empty()) {  // internal linkage: only in the static symbol table of the module's file
+    const int fd = open(info.dli_fname, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return {};
+    struct stat st {};
+    void* map = fstat(fd, &st) == 0
+                    ? mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0)
+                    : MAP_FAILED;
+    close(fd);
+    if (map == MAP_FAILED) return {};
+    const std::uintptr_t offset =
+        reinterpret_cast<std::uintptr_t>(address) - reinterpret_cast<std::uintptr_t>(info.dli_fbase);
+    mangled = symbol_at(static_cast<const unsigned char*>(map), static_cast<std::size_t>(st.st_size), offset);
+    munmap(map, static_cast<std::size_t>(st.st_size));
+    if (mangled.empty()) return {};
+  }
   int status = 0;
   std::unique_ptr<char, void (*)(void*)> demangled(abi::__cxa_demangle(mangled.c_str(), nullptr, nullptr, &status),
                                                    std::free);

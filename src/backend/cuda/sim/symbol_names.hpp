@@ -1,13 +1,14 @@
 #pragma once
-// Names of functions with internal linkage (the kernels live in anonymous namespaces), which
-// dladdr cannot give: they are only in the module's static symbol table (.symtab), read from its
-// file on disk. For the simulator's messages; slow, so call it only when one is printed.
+// Function names for the simulator's messages, also of functions with internal linkage (the
+// kernels live in anonymous namespaces), which dladdr cannot name: those are read from the
+// module's static symbol table (.symtab) in its file on disk. Slow: call it only when a message
+// is printed.
 #include <string>
 
 namespace ignis::cuda_sim {
 
-/// The demangled name of the function that starts at `address`, or "" when the module's file
-/// has no symbol table (stripped) or no function there.
-std::string static_function_name(const void* address);
+/// The demangled name of the function that starts at `address` (its dynamic symbol, else its
+/// static one), or "" when neither exists (a stripped module).
+std::string function_name(const void* address);
 
 }  // namespace ignis::cuda_sim
