@@ -20,6 +20,7 @@
 #include "ignis/io/safetensors.hpp"
 #include "ignis/io/summary_writer.hpp"
 #include "ignis/io/tensorboard_callback.hpp"
+#include "ignis/autograd/attention.hpp"
 #include "ignis/autograd/conv.hpp"
 #include "ignis/autograd/elementwise.hpp"
 #include "ignis/autograd/grad_mode.hpp"

@@ -3,7 +3,9 @@
 
 #include <cmath>
 
+#include "core/check.hpp"
 #include "ignis/ops/copy.hpp"
+#include "ignis/tensor/layout.hpp"
 #include "ignis/tensor/factories.hpp"
 #include "record.hpp"
 
@@ -106,7 +108,20 @@ Tensor erf(const Tensor& x) {  // 2/√π e^{-x²}
     return ops::mul(ops::exp(ops::neg(ops::mul(in, in))), 2.0 / std::sqrt(M_PI));
   });
 }
-Tensor gelu(const Tensor& x) {  // Φ(x) + x φ(x)
+Tensor gelu(const Tensor& x, GeluApproximation approximate) {
+  if (approximate == GeluApproximation::kTanh) {
+    // u = √(2/π)(x + 0.044715 x³), t = tanh(u): ½(1 + t) + ½ x (1 - t²) √(2/π)(1 + 3·0.044715 x²)
+    return unary("GeluBackward", x, ops::gelu(x, approximate), [](const Tensor& in, const Tensor&) {
+      constexpr double kSqrt2OverPi = 0.79788456080286535588, kCubic = 0.044715;
+      const Tensor x2 = ops::mul(in, in);
+      const Tensor t = ops::tanh(ops::mul(ops::mul(in, ops::add(ops::mul(x2, kCubic), 1.0)), kSqrt2OverPi));
+      const Tensor du = ops::mul(ops::add(ops::mul(x2, 3.0 * kCubic), 1.0), kSqrt2OverPi);
+      const Tensor left = ops::mul(ops::add(t, 1.0), 0.5);
+      const Tensor right = ops::mul(ops::mul(ops::mul(in, ops::sub(1.0, ops::mul(t, t))), du), 0.5);
+      return ops::add(left, right);
+    });
+  }
+  // Φ(x) + x φ(x)
   return unary("GeluBackward", x, ops::gelu(x), [](const Tensor& in, const Tensor&) {
     const Tensor cdf = ops::mul(ops::add(ops::erf(ops::mul(in, M_SQRT1_2)), 1.0), 0.5);
     const Tensor pdf = ops::mul(ops::exp(ops::mul(ops::mul(in, in), -0.5)), 1.0 / std::sqrt(2.0 * M_PI));
@@ -239,6 +254,46 @@ Tensor where(const Tensor& cond, const Scalar& a, const Tensor& b) {
   Tensor y = ops::where(cond, a, b);
   if (!needs_grad(b)) return y;
   return record("WhereBackward", y, {&b}, [=](const Tensor& g) { return Grads{input_grad(ops::where(cond, 0.0, g), b)}; });
+}
+
+Tensor masked_fill(const Tensor& x, const Tensor& mask, const Scalar& value) {
+  if (!x.defined() || !mask.defined()) detail::fail<ValueError>("[masked_fill] the input or the mask is undefined");
+  if (mask.dtype() != DType::kBool) {
+    detail::fail<DTypeError>("[masked_fill] the mask must be bool, got {}; compare to get one, e.g. m == 0",
+                             name(mask.dtype()));
+  }
+  if (broadcast_shapes(x.shape(), mask.shape(), "masked_fill") != x.shape()) {
+    detail::fail<ShapeError>("[masked_fill] the mask of shape {} must broadcast to the input's shape {}", mask.shape(),
+                             x.shape());
+  }
+  return where(mask, value, x);
+}
+
+namespace {
+
+/// The (rows, cols) bool matrix of the elements of a triangle: keep(j - i) for element (i, j).
+template <class Keep>
+Tensor triangle_mask(const Tensor& x, const char* op, Keep keep) {
+  if (!x.defined() || x.dim() < 2) {
+    detail::fail<ShapeError>("[{}] expected a tensor of at least 2 dimensions, got shape {}", op,
+                             x.defined() ? x.shape() : Shape{});
+  }
+  const TensorOptions on_device{.dtype = DType::kInt64, .device = x.device()};
+  const Tensor rows = layout::unsqueeze(arange(x.size(-2), on_device), 1);
+  const Tensor cols = arange(x.size(-1), on_device);
+  return keep(ops::sub(cols, rows));
+}
+
+}  // namespace
+
+Tensor tril(const Tensor& x, std::int64_t diagonal) {
+  const Tensor keep = triangle_mask(x, "tril", [&](const Tensor& d) { return ops::le(d, diagonal); });
+  return where(keep, x, Scalar(0));
+}
+
+Tensor triu(const Tensor& x, std::int64_t diagonal) {
+  const Tensor keep = triangle_mask(x, "triu", [&](const Tensor& d) { return ops::ge(d, diagonal); });
+  return where(keep, x, Scalar(0));
 }
 
 }  // namespace ignis

@@ -13,6 +13,7 @@
 #include "ignis/tensor/allocator.hpp"
 #include "ignis/tensor/generator.hpp"
 #include "ignis/tensor/tensor.hpp"
+#include "kernels/attention_functors.hpp"
 #include "kernels/batch_norm_functors.hpp"
 #include "kernels/conv_params.hpp"
 #include "kernels/op_kinds.hpp"
@@ -21,6 +22,7 @@
 namespace ignis::backend {
 
 using kernels::ArgReduceOp;
+using kernels::AttentionParams;
 using kernels::BatchNormParams;
 using kernels::Conv2dParams;
 using kernels::Pool2dParams;
@@ -40,6 +42,22 @@ using kernels::UnaryParams;
 /// out = a @ b + beta * out.
 struct MatmulOptions {
   double beta = 0.0;
+};
+
+/// The operands of scaled dot-product attention (kernels/attention_functors.hpp), each 4-D
+/// (batch, heads, rows, cols) with the shapes of AttentionParams, one floating dtype, and a
+/// column stride of 1 (the mask excepted: any strides, 0 where broadcast). Other strides are
+/// free: q, k and v may be head-interleaved views of one projection.
+struct AttentionTensors {
+  Tensor q, k, v;  // (B, H, L, E), (B, H, S, E), (B, H, S, Ev)
+  Tensor mask;     // (B, H, L, S): bool or q's dtype per params.mask; undefined without one
+  Tensor out;      // (B, H, L, Ev)
+  Tensor lse;      // (B, H, L), contiguous: each query row's log-sum-exp of its scores
+};
+
+/// The gradients of attention, shaped like grad_out = out, and q, k, v; column stride 1.
+struct AttentionGradTensors {
+  Tensor grad_out, grad_q, grad_k, grad_v;
 };
 
 class Backend {
@@ -69,6 +87,14 @@ class Backend {
   virtual void arg_reduce(ArgReduceOp op, const Tensor& in, int dim, const Tensor& out) = 0;
   /// Softmax or log-softmax along dim; in and out contiguous, floating point, same shape.
   virtual void softmax(SoftmaxOp op, const Tensor& in, int dim, const Tensor& out) = 0;
+
+  /// Fused attention: writes t.out and t.lse from t.q, t.k, t.v (and t.mask) without
+  /// materialising the (L, S) score matrix of more than one block at a time.
+  virtual void attention(const AttentionParams& params, const AttentionTensors& t) = 0;
+  /// The gradients of attention with respect to q, k and v (all three overwritten) from grad_out
+  /// and the forward's tensors (out and lse included); recomputes the probabilities.
+  virtual void attention_backward(const AttentionParams& params, const AttentionTensors& t,
+                                  const AttentionGradTensors& g) = 0;
 
   /// a (B, M, K) @ b (B, K, N) -> out (B, M, N) contiguous; a and b may be strided (batch
   /// stride 0 for broadcast); all three share a dtype.
@@ -150,6 +176,6 @@ Backend& for_device(Device device);
 Backend& cpu_backend();
 
 /// Version of the C++ interface between libignis and the CUDA plugin; both must agree.
-inline constexpr int kPluginAbiVersion = 6;  // 6: MemoryStats::caching; 5: batch_norm ops, the cuDNN probe
+inline constexpr int kPluginAbiVersion = 7;  // 7: attention; 6: MemoryStats::caching; 5: batch_norm ops, the cuDNN probe
 
 }  // namespace ignis::backend

@@ -7,7 +7,7 @@ namespace ignis::kernels {
 
 enum class UnaryOp : std::uint8_t {
   kNeg, kAbs, kSign, kRelu, kClamp,                  // any numeric dtype
-  kExp, kLog, kSqrt, kRsqrt, kSin, kCos, kTanh, kSigmoid, kErf, kGelu,  // floating only
+  kExp, kLog, kSqrt, kRsqrt, kSin, kCos, kTanh, kSigmoid, kErf, kGelu, kGeluTanh,  // floating only
   kIsNan, kIsFinite,                                 // any dtype -> bool
 };
 

@@ -136,6 +136,17 @@ struct Gelu {
   }
 };
 
+/// GELU's tanh approximation, x/2 * (1 + tanh(√(2/π) (x + 0.044715 x³))) (approximate='tanh',
+/// GPT-2's and nanoGPT's).
+struct GeluTanh {
+  static constexpr bool kIntegral = false, kOutBool = false;
+  template <class T>
+  IGNIS_HOST_DEVICE T operator()(T x) const {
+    constexpr T kSqrt2OverPi = T(0.79788456080286535588);
+    return T(0.5) * x * (T(1) + std::tanh(kSqrt2OverPi * (x + T(0.044715) * x * x * x)));
+  }
+};
+
 struct IsNan {
   static constexpr bool kIntegral = true, kOutBool = true;
   template <class T>
@@ -179,6 +190,7 @@ IGNIS_HOST_DEVICE decltype(auto) visit_unary(UnaryOp op, const UnaryParams& p, F
     case UnaryOp::kSigmoid: return f(Sigmoid{});
     case UnaryOp::kErf: return f(Erf{});
     case UnaryOp::kGelu: return f(Gelu{});
+    case UnaryOp::kGeluTanh: return f(GeluTanh{});
     case UnaryOp::kIsNan: return f(IsNan{});
     case UnaryOp::kIsFinite: break;
   }

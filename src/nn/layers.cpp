@@ -49,7 +49,8 @@ std::string Linear::extra_repr() const {
 }
 
 Tensor ReLU::forward(const Tensor& x) { return relu(x); }
-Tensor GELU::forward(const Tensor& x) { return gelu(x); }
+Tensor GELU::forward(const Tensor& x) { return gelu(x, approximate_); }
+std::string GELU::extra_repr() const { return approximate_ == GeluApproximation::kTanh ? "approximate='tanh'" : ""; }
 Tensor Sigmoid::forward(const Tensor& x) { return sigmoid(x); }
 Tensor Tanh::forward(const Tensor& x) { return tanh(x); }
 Tensor LeakyReLU::forward(const Tensor& x) { return functional::leaky_relu(x, negative_slope_); }
@@ -93,7 +94,7 @@ LayerNorm::LayerNorm(Shape normalized_shape, LayerNormOptions options)
     : Module("LayerNorm"), normalized_shape_(normalized_shape), options_(options) {
   if (options.elementwise_affine) {
     weight = register_parameter("weight", ones(normalized_shape));
-    bias = register_parameter("bias", zeros(normalized_shape));
+    if (options.bias) bias = register_parameter("bias", zeros(normalized_shape));
   }
 }
 

@@ -15,8 +15,13 @@
 namespace ignis::nn {
 
 std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {
+  StateDict all;
+  collect("", all, true, false);
   StateDict out;
-  collect("", out, true, false);
+  for (auto& entry : all) {
+    const bool seen = std::any_of(out.begin(), out.end(), [&](const auto& kept) { return kept.second.is_same(entry.second); });
+    if (!seen) out.push_back(std::move(entry));
+  }
   return out;
 }
 
@@ -146,6 +151,16 @@ Tensor Module::register_parameter(std::string name, Tensor value) {
   set_memory_category(p, MemoryCategory::kParameters);
   parameters_.emplace_back(std::move(name), p);
   return p;
+}
+
+Tensor Module::register_shared_parameter(std::string name, const Tensor& shared) {
+  if (!shared.defined() || !shared.is_leaf() || !shared.requires_grad()) {
+    detail::fail<ValueError>("{} register_shared_parameter(\"{}\"): expected a parameter of another module (a leaf "
+                             "that requires grad)",
+                             where(), name);
+  }
+  parameters_.emplace_back(std::move(name), shared);
+  return shared;
 }
 
 Tensor Module::register_buffer(std::string name, Tensor value) {

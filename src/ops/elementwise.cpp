@@ -35,7 +35,7 @@ Tensor scalar_tensor(const Scalar& value, DType dtype, Device device) {
 Tensor unary_op(UnaryOp op, const char* name, const Tensor& x, backend::UnaryParams params = {}) {
   check_defined(x, name);
   check_supported(x, name);
-  const bool floating_only = op >= UnaryOp::kExp && op <= UnaryOp::kGelu;
+  const bool floating_only = op >= UnaryOp::kExp && op <= UnaryOp::kGeluTanh;
   const bool bool_out = op == UnaryOp::kIsNan || op == UnaryOp::kIsFinite;
   if (x.dtype() == DType::kBool && !bool_out && !floating_only) {
     detail::fail<DTypeError>("[{}] is not defined for bool tensors; convert first, e.g. x.to(kFloat32)",
@@ -123,7 +123,10 @@ Tensor cos(const Tensor& x) { return unary_op(UnaryOp::kCos, "cos", x); }
 Tensor tanh(const Tensor& x) { return unary_op(UnaryOp::kTanh, "tanh", x); }
 Tensor sigmoid(const Tensor& x) { return unary_op(UnaryOp::kSigmoid, "sigmoid", x); }
 Tensor erf(const Tensor& x) { return unary_op(UnaryOp::kErf, "erf", x); }
-Tensor gelu(const Tensor& x) { return unary_op(UnaryOp::kGelu, "gelu", x); }
+Tensor gelu(const Tensor& x, GeluApproximation approximate) {
+  return approximate == GeluApproximation::kTanh ? unary_op(UnaryOp::kGeluTanh, "gelu", x)
+                                                 : unary_op(UnaryOp::kGelu, "gelu", x);
+}
 Tensor isnan(const Tensor& x) { return unary_op(UnaryOp::kIsNan, "isnan", x); }
 Tensor isfinite(const Tensor& x) { return unary_op(UnaryOp::kIsFinite, "isfinite", x); }
 

@@ -33,7 +33,9 @@ const UnaryCase kUnaryCases[] = {
     {"cos", cos, [](double x) { return std::cos(x); }, -5, 5, false},
     {"tanh", tanh, [](double x) { return std::tanh(x); }, -5, 5, false},
     {"sigmoid", sigmoid, [](double x) { return 1 / (1 + std::exp(-x)); }, -10, 10, false},
-    {"gelu", gelu, [](double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); }, -5, 5, false},
+    {"gelu", [](const Tensor& x) { return gelu(x); }, [](double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); }, -5, 5, false},
+    {"gelu_tanh", [](const Tensor& x) { return gelu(x, GeluApproximation::kTanh); },
+     [](double x) { return 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x))); }, -5, 5, false},
 };
 
 void PrintTo(const UnaryCase& c, std::ostream* os) { *os << c.name; }

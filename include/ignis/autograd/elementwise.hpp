@@ -25,8 +25,8 @@ Tensor cos(const Tensor& x);
 Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
 Tensor erf(const Tensor& x);
-/// The exact GELU: x * Φ(x).
-Tensor gelu(const Tensor& x);
+/// GELU: exact, x * Φ(x), or the tanh approximation (see ops::gelu).
+Tensor gelu(const Tensor& x, GeluApproximation approximate = GeluApproximation::kNone);
 /// Gradient passes where min <= x <= max.
 Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max);
 
@@ -45,6 +45,12 @@ IGNIS_DECLARE_DIFFERENTIABLE_BINARY(minimum)
 #undef IGNIS_DECLARE_DIFFERENTIABLE_BINARY
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+/// x with `value` where mask (bool, broadcastable to x) is true; the gradient passes elsewhere.
+Tensor masked_fill(const Tensor& x, const Tensor& mask, const Scalar& value);
+/// The lower (tril) or upper (triu) triangle of the last two dimensions, the rest zero: element
+/// (i, j) is kept when j - i <= diagonal (tril) or j - i >= diagonal (triu), as torch.
+Tensor tril(const Tensor& x, std::int64_t diagonal = 0);
+Tensor triu(const Tensor& x, std::int64_t diagonal = 0);
 Tensor where(const Tensor& cond, const Tensor& a, const Scalar& b);
 Tensor where(const Tensor& cond, const Scalar& a, const Tensor& b);
 

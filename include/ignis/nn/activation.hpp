@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "ignis/nn/module.hpp"
+#include "ignis/ops/elementwise.hpp"
 
 namespace ignis::nn {
 
@@ -12,11 +13,18 @@ class ReLU : public Module {
   Tensor forward(const Tensor& x) override;
 };
 
-/// The exact GELU.
+/// GELU: exact by default, or the tanh approximation (torch.nn.GELU(approximate='tanh')).
 class GELU : public Module {
  public:
-  GELU() : Module("GELU") {}
+  explicit GELU(GeluApproximation approximate = GeluApproximation::kNone)
+      : Module("GELU"), approximate_(approximate) {}
   Tensor forward(const Tensor& x) override;
+
+ protected:
+  std::string extra_repr() const override;
+
+ private:
+  GeluApproximation approximate_;
 };
 
 class Sigmoid : public Module {

@@ -65,6 +65,7 @@ class Embedding : public Module {
 struct LayerNormOptions {
   double eps = 1e-5;
   bool elementwise_affine = true;  // learnable weight (ones) and bias (zeros)
+  bool bias = true;                // the bias of the affine part (torch's LayerNorm(bias=False))
 };
 
 /// Normalises over the trailing `normalized_shape` dimensions.

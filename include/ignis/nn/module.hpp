@@ -40,6 +40,8 @@ class Module {
   virtual Tensor forward(const Tensor& input) = 0;
   Tensor operator()(const Tensor& input) { return forward(input); }
 
+  /// Each parameter once, under its first name: a tied parameter (register_shared_parameter)
+  /// appears under the name it was first registered with, as torch's named_parameters().
   std::vector<std::pair<std::string, Tensor>> named_parameters() const;
   std::vector<Tensor> parameters() const;
   std::vector<std::pair<std::string, Tensor>> named_buffers() const;
@@ -64,6 +66,8 @@ class Module {
   /// Clears every parameter's gradient (set to none, as PyTorch's default).
   void zero_grad();
 
+  /// Every name, tied parameters under each of theirs (as torch: nanoGPT's checkpoints hold
+  /// both "transformer.wte.weight" and "lm_head.weight").
   StateDict state_dict() const;
   /// Copies values into the parameters and buffers by name. kStrict throws ValueError listing
   /// every missing and unexpected key; both modes throw ShapeError for a shape mismatch, and the
@@ -79,6 +83,10 @@ class Module {
  protected:
   /// Registers a parameter (made a leaf requiring grad) and returns its handle.
   Tensor register_parameter(std::string name, Tensor value);
+  /// Registers `shared`, a parameter of another module of the same tree, under a second name:
+  /// weight tying (torch: `lm_head.weight = wte.weight`). One tensor, one gradient, one
+  /// optimizer state; state_dict() lists it under both names.
+  Tensor register_shared_parameter(std::string name, const Tensor& shared);
   Tensor register_buffer(std::string name, Tensor value);
   template <class M>
   std::shared_ptr<M> register_module(std::string name, std::shared_ptr<M> module) {

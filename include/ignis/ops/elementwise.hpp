@@ -12,6 +12,11 @@
 #include "ignis/core/scalar.hpp"
 #include "ignis/tensor/tensor.hpp"
 
+namespace ignis {
+/// torch.nn.functional.gelu's `approximate`: "none" or "tanh".
+enum class GeluApproximation { kNone, kTanh };
+}  // namespace ignis
+
 namespace ignis::ops {
 
 Tensor neg(const Tensor& x);
@@ -29,7 +34,8 @@ Tensor sigmoid(const Tensor& x);
 /// The error function.
 Tensor erf(const Tensor& x);
 /// The exact GELU: x * Φ(x).
-Tensor gelu(const Tensor& x);
+/// GELU: exact (x Φ(x), the default) or its tanh approximation (torch's approximate='tanh').
+Tensor gelu(const Tensor& x, GeluApproximation approximate = GeluApproximation::kNone);
 Tensor isnan(const Tensor& x);
 Tensor isfinite(const Tensor& x);
 /// Limits x to [min, max]; either bound may be omitted (not both). NaN stays NaN.

@@ -17,6 +17,9 @@ class CpuBackend final : public Backend {
   void reduce(ReduceOp op, const Tensor& in, const Tensor& out) override;
   void arg_reduce(ArgReduceOp op, const Tensor& in, int dim, const Tensor& out) override;
   void softmax(SoftmaxOp op, const Tensor& in, int dim, const Tensor& out) override;
+  void attention(const AttentionParams& params, const AttentionTensors& t) override;
+  void attention_backward(const AttentionParams& params, const AttentionTensors& t,
+                          const AttentionGradTensors& g) override;
   void matmul(const Tensor& a, const Tensor& b, const Tensor& out, MatmulOptions options) override;
   void conv2d(const Conv2dParams& params, const Tensor& x, const Tensor& weight, const Tensor& bias,
               const Tensor& out) override;
