@@ -47,6 +47,8 @@
 #include "ignis/ops/copy.hpp"
 #include "ignis/optim/lr_scheduler.hpp"
 #include "ignis/optim/optimizer.hpp"
+#include "ignis/optim/param_group.hpp"
+#include "ignis/optim/sequential_lr.hpp"
 #include "ignis/tensor/factories.hpp"
 #include "ignis/tensor/generator.hpp"
 #include "ignis/tensor/layout.hpp"

@@ -27,7 +27,7 @@ void empty_caches() {
 class TrialGuard {
  public:
   TrialGuard(nn::Module& model, optim::Optimizer& optimizer)
-      : model_(model), optimizer_(optimizer), lr_(optimizer.lr()), generator_(default_generator().state()) {
+      : model_(model), optimizer_(optimizer), generator_(default_generator().state()) {
     if (optimizer.step_count() > 0) {
       for (const auto& [name, t] : optimizer.state_dict()) state_.emplace_back(name, ops::clone(t));
     } else {
@@ -39,8 +39,7 @@ class TrialGuard {
     try {
       model_.zero_grad();
       optimizer_.zero_grad();
-      optimizer_.load_state_dict(state_);
-      optimizer_.set_lr(lr_);
+      optimizer_.load_state_dict(state_);  // every group's lr too
       default_generator().set_state(generator_);
       empty_caches();
     } catch (...) {  // a destructor must not throw; load_state_dict of its own state does not fail
@@ -52,7 +51,6 @@ class TrialGuard {
  private:
   nn::Module& model_;
   optim::Optimizer& optimizer_;
-  double lr_;
   PhiloxState generator_;
   nn::StateDict state_;
 };

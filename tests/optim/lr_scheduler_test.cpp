@@ -3,6 +3,8 @@
 //   opt = torch.optim.SGD([p], lr=0.1); s = StepLR(opt, 3, 0.5); lrs = [lr] + [s.step() ... ]
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "support/reference.hpp"
 
 namespace ignis::optim {
@@ -76,6 +78,57 @@ TEST(LRScheduler, StateRestoresThePosition) {
   sa.step();
   sb.step();
   EXPECT_DOUBLE_EQ(b.lr(), a.lr());
+}
+
+// Two groups with base rates 0.1 and 0.02: each schedule scales each group from its own base.
+TEST(LRScheduler, EveryGroupFromItsOwnBase) {
+  Tensor a = zeros({1}).requires_grad_(), b = zeros({1}).requires_grad_();
+  SGD opt({{.params = {a}}, {.params = {b}, .lr = 0.02}}, {.lr = 0.1});
+  StepLR step(opt, 2, 0.5);
+  for (int i = 0; i < 5; ++i) step.step();  // epoch 5: two halvings
+  EXPECT_DOUBLE_EQ(opt.param_groups()[0].lr.value(), 0.025);
+  EXPECT_DOUBLE_EQ(opt.param_groups()[1].lr.value(), 0.005);
+  EXPECT_EQ(step.last_lrs(), (std::vector<double>{opt.param_groups()[0].lr.value(), opt.param_groups()[1].lr.value()}));
+  EXPECT_EQ(step.base_lrs(), (std::vector<double>{0.1, 0.02}));
+
+  // A second schedule on the same optimizer starts from the initial rates (PyTorch's
+  // group["initial_lr"]), not from the rates the first one left.
+  CosineAnnealingLR cosine(opt, 10, 0.001);
+  EXPECT_EQ(cosine.base_lrs(), (std::vector<double>{0.1, 0.02}));
+  for (int i = 0; i < 3; ++i) cosine.step();
+  for (std::size_t g = 0; g < 2; ++g) {
+    const double base = g == 0 ? 0.1 : 0.02;
+    EXPECT_NEAR(opt.param_groups()[g].lr.value(), 0.001 + (base - 0.001) * (1 + std::cos(M_PI * 3 / 10)) / 2, 1e-15);
+  }
+}
+
+// ReduceLROnPlateau cuts each group's rate, down to min_lr: the second group is already there.
+TEST(LRScheduler, ReduceOnPlateauPerGroup) {
+  Tensor a = zeros({1}).requires_grad_(), b = zeros({1}).requires_grad_();
+  SGD opt({{.params = {a}}, {.params = {b}, .lr = 0.01}}, {.lr = 0.1});
+  ReduceLROnPlateau plateau(opt, {.factor = 0.5, .patience = 0, .min_lr = 0.01});
+  plateau.step(1.0);
+  EXPECT_TRUE(plateau.step(1.0));
+  EXPECT_DOUBLE_EQ(opt.param_groups()[0].lr.value(), 0.05);
+  EXPECT_DOUBLE_EQ(opt.param_groups()[1].lr.value(), 0.01);
+}
+
+TEST(LRScheduler, StateCarriesEachGroupsBase) {
+  Tensor a = zeros({1}).requires_grad_(), b = zeros({1}).requires_grad_();
+  SGD o1({{.params = {a}}, {.params = {b}, .lr = 0.02}}, {.lr = 0.1});
+  SGD o2({{.params = {a}}, {.params = {b}}}, {.lr = 0.3});
+  ExponentialLR s1(o1, 0.5), s2(o2, 0.5);
+  s1.step();
+  s2.load_state_dict(s1.state_dict());
+  EXPECT_EQ(s2.base_lrs(), (std::vector<double>{0.1, 0.02}));
+  EXPECT_DOUBLE_EQ(o2.param_groups()[1].lr.value(), 0.01);
+  // A state from before groups ("last_epoch", "base_lr") gives every group that base.
+  s2.load_state_dict({{"last_epoch", full({}, 2.0, {.dtype = kFloat64})}, {"base_lr", full({}, 0.4, {.dtype = kFloat64})}});
+  EXPECT_EQ(s2.base_lrs(), (std::vector<double>{0.4, 0.4}));
+  EXPECT_DOUBLE_EQ(o2.param_groups()[1].lr.value(), 0.1);
+  SGD one({a}, {.lr = 0.1});
+  ExponentialLR s3(one, 0.5);
+  IGNIS_EXPECT_THROW_MSG(s3.load_state_dict(s1.state_dict()), ValueError, "2 parameter groups", "has 1");
 }
 
 }  // namespace

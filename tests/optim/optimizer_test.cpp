@@ -141,11 +141,12 @@ TEST(Optimizer, OutOfMemoryInAStepLeavesEverythingUnchanged) {
   EXPECT_EQ(layer.weight.to_vector<float>(), weight);
   EXPECT_EQ(layer.bias.to_vector<float>(), bias);
   EXPECT_EQ(optimizer.step_count(), 0);
-  EXPECT_EQ(optimizer.state_dict().size(), 2u);  // "step" and "lr" only: no buffer was kept
+  // "step", "lr" and the group's "param_groups.0.{lr,weight_decay,params}" only: no buffer was kept.
+  EXPECT_EQ(optimizer.state_dict().size(), 5u);
   optimizer.step();  // the same step, now with memory
   EXPECT_EQ(optimizer.step_count(), 1);
   EXPECT_NE(layer.bias.to_vector<float>(), bias);
-  EXPECT_EQ(optimizer.state_dict().size(), 2u + 4u);
+  EXPECT_EQ(optimizer.state_dict().size(), 5u + 4u);
 }
 
 }  // namespace

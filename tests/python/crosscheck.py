@@ -6,7 +6,9 @@
   (b) a PyTorch model's weights saved with safetensors.torch load into the same architecture in
       ignis and give the same outputs, and the reverse;
   (c) TensorBoard's own event reader (EventAccumulator) reads ignis's scalars, histogram and text
-      with the right tags, steps and values.
+      with the right tags, steps and values;
+  (d) optim::warmup_cosine gives, in each of two parameter groups, the rates of PyTorch's
+      SequentialLR(LinearLR, CosineAnnealingLR) that nanoGPT's schedule is built from.
 
 Usage: crosscheck.py TOOL WORKDIR   (TOOL is the crosscheck_tool executable built by CMake)
 Prints one line per check and "N passed, N failed" last; exit 1 when any check failed.
@@ -15,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import safetensors.numpy
@@ -149,6 +152,27 @@ check("(c) histogram", ok, f"step {h.step} min {hv.min} max {hv.max} num {hv.num
 text = acc.Tensors("notes")[0]
 got_text = text.tensor_proto.string_val[0].decode()
 check("(c) text", text.step == 2 and got_text == "hello from ignis", f"step {text.step} {got_text!r}")
+
+# (d) warm-up + cosine ----------------------------------------------------------------------------
+# nanoGPT's W9 job: warm-up 50, cosine to 1e-4 at 600, lr 1e-3; a second group at 3e-4.
+warmup, total, lr, min_lr, lr1 = 50, 600, 1e-3, 1e-4, 3e-4
+ignis_rates = json.loads(tool("warmup-cosine", str(warmup), str(total), repr(lr), repr(min_lr), repr(lr1)))
+a, b = torch.zeros(2, 2, requires_grad=True), torch.zeros(2, requires_grad=True)
+opt = torch.optim.AdamW([{"params": [a], "weight_decay": 0.1}, {"params": [b], "lr": lr1, "weight_decay": 0.0}],
+                        lr=lr)
+sched = torch.optim.lr_scheduler
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # scheduler steps without optimizer steps, step(0) at the milestone
+    torch_schedule = sched.SequentialLR(opt, [sched.LinearLR(opt, 1 / (warmup + 1), 1.0, warmup),
+                                              sched.CosineAnnealingLR(opt, total - warmup, min_lr)], [warmup])
+    torch_rates = []
+    for it in range(total + 1):
+        torch_rates.append([g["lr"] for g in opt.param_groups])
+        torch_schedule.step()
+worst = max(abs(x - y) for row_i, row_t in zip(ignis_rates, torch_rates) for x, y in zip(row_i, row_t))
+check("(d) warmup_cosine matches torch's SequentialLR(LinearLR, CosineAnnealingLR) in both groups",
+      len(ignis_rates) == len(torch_rates) == total + 1 and all(len(r) == 2 for r in ignis_rates) and worst <= 1e-15,
+      f"{len(ignis_rates)} steps, max |ignis - torch| = {worst:.3g}; peak {ignis_rates[warmup]}, last {ignis_rates[-1]}")
 
 passed = sum(results)
 print(f"{passed} passed, {len(results) - passed} failed")

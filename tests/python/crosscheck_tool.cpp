@@ -5,6 +5,8 @@
 //                                            writes the outputs for input X
 //   crosscheck_tool ignis-model DIR          a seeded model, an input and its outputs, for PyTorch
 //   crosscheck_tool events DIR               scalars, a histogram and text for TensorBoard
+//   crosscheck_tool warmup-cosine W T LR MIN LR1  each step's rates of optim::warmup_cosine over
+//                                            AdamW with two groups (base rates LR and LR1), as JSON
 // Exit 1 with the message on any error.
 #include <fmt/format.h>
 
@@ -87,6 +89,23 @@ int events(const std::string& dir) {
   return 0;
 }
 
+/// The rates of iterations 0..total of warmup_cosine({warmup, total, min_lr}), one row per
+/// iteration, one column per group.
+int warmup_cosine_rates(std::int64_t warmup, std::int64_t total, double lr, double min_lr, double lr1) {
+  Tensor a = zeros({2, 2}).requires_grad_(), b = zeros({2}).requires_grad_();
+  optim::AdamW opt({{.params = {a}, .weight_decay = 0.1}, {.params = {b}, .lr = lr1, .weight_decay = 0.0}},
+                   {.lr = lr});
+  optim::SequentialLR schedule =
+      optim::warmup_cosine(opt, {.warmup_steps = warmup, .total_steps = total, .min_lr = min_lr});
+  nlohmann::json rows = nlohmann::json::array();
+  for (std::int64_t it = 0; it <= total; ++it) {
+    rows.push_back(schedule.last_lrs());
+    schedule.step();
+  }
+  std::cout << rows.dump() << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -97,7 +116,10 @@ int main(int argc, char** argv) {
     if (a.size() == 4 && a[0] == "torch-model") return torch_model(a[1], a[2], a[3]);
     if (a.size() == 2 && a[0] == "ignis-model") return ignis_model(a[1]);
     if (a.size() == 2 && a[0] == "events") return events(a[1]);
-    std::cerr << "usage: crosscheck_tool write-dtypes|dump|torch-model|ignis-model|events ARGS\n";
+    if (a.size() == 6 && a[0] == "warmup-cosine") {
+      return warmup_cosine_rates(std::stoll(a[1]), std::stoll(a[2]), std::stod(a[3]), std::stod(a[4]), std::stod(a[5]));
+    }
+    std::cerr << "usage: crosscheck_tool write-dtypes|dump|torch-model|ignis-model|events|warmup-cosine ARGS\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << e.what() << "\n";

@@ -59,7 +59,8 @@ TEST(FindMaxBatchSize, FindsABatchThatFitsWhileOneMoreDoesNot) {
   EXPECT_EQ(after, before);
   EXPECT_EQ(optimizer.step_count(), 0);
   EXPECT_EQ(optimizer.lr(), 0.05);
-  EXPECT_EQ(optimizer.state_dict().size(), 2u);  // "step" and "lr": no buffers were kept
+  // "step", "lr" and "param_groups.0.{lr,weight_decay,params}": no buffers were kept.
+  EXPECT_EQ(optimizer.state_dict().size(), 5u);
   EXPECT_EQ(default_generator().state(), generator);
   for (const Tensor& p : model.parameters()) EXPECT_FALSE(p.grad().defined());
 

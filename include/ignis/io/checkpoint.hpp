@@ -2,7 +2,7 @@
 // Training checkpoints. A checkpoint root holds one directory per saved epoch:
 //   <root>/ckpt-000003/        state after 3 finished epochs (training continues with epoch 3)
 //     model.safetensors        the model's state_dict (PyTorch names)
-//     optimizer.safetensors    the optimizer's state_dict ("step", "lr", "state.<i>.<name>")
+//     optimizer.safetensors    the optimizer's state_dict ("step", "lr", "param_groups.<g>.*", "state.<i>.<name>")
 //     scheduler.safetensors    the LR scheduler's state_dict (only when fit() has one)
 //     trainer.json             epoch, optimizer steps, random state, data-loader position
 //     MANIFEST.json            written last: the size and CRC-32C of every other file

@@ -1,7 +1,11 @@
 #pragma once
 // Learning-rate schedules (torch.optim.lr_scheduler), in closed form: step() advances one epoch
 // (or iteration, as you call it) and writes the new rate into the optimizer. As in PyTorch,
-// constructing a scheduler sets epoch 0's rate.
+// constructing a scheduler sets epoch 0's rate, and every schedule scales each parameter group
+// from that group's own base rate (PyTorch's base_lrs: the group's rate when the first scheduler
+// was attached, Optimizer::initial_lrs()). Absolute values (eta_min, max_lr, min_lr) are the
+// same for every group, as when PyTorch is given one number.
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -13,24 +17,40 @@ namespace ignis::optim {
 class LRScheduler {
  public:
   virtual ~LRScheduler() = default;
+  /// Advances one epoch and writes every group's rate for it.
   void step();
-  double last_lr() const { return optimizer_.lr(); }
+  /// Group 0's current rate (the rate, with one group).
+  double last_lr() const { return optimizer_->lr(); }
+  /// Every group's current rate (PyTorch's get_last_lr()).
+  std::vector<double> last_lrs() const;
   std::int64_t last_epoch() const { return last_epoch_; }
-  /// "last_epoch" and "base_lr", for checkpoints.
-  nn::StateDict state_dict() const;
-  void load_state_dict(const nn::StateDict& state);
+  /// One base rate per parameter group.
+  const std::vector<double>& base_lrs() const { return base_lrs_; }
+  const Optimizer& optimizer() const { return *optimizer_; }
+  /// "last_epoch", "base_lr" (group 0's) and "base_lrs" (one per group), for checkpoints.
+  virtual nn::StateDict state_dict() const;
+  /// Restores the position and base rates and writes the rates of that epoch. A state without
+  /// "base_lrs" (written before groups existed) gives every group its "base_lr".
+  virtual void load_state_dict(const nn::StateDict& state);
 
  protected:
+  /// Base rates: the optimizer's initial_lrs().
+  explicit LRScheduler(Optimizer& optimizer);
+  /// The same base rate for every group (OneCycleLR's max_lr / div_factor).
   LRScheduler(Optimizer& optimizer, double base_lr);
-  /// The rate at `epoch` (≥ 0).
-  virtual double lr_at(std::int64_t epoch) const = 0;
-  /// Sets epoch 0's rate; called by each subclass constructor once its fields are set.
-  void start();
-  double base_lr() const { return base_lr_; }
+  /// Group `group`'s rate at `epoch` (≥ 0).
+  virtual double lr_at(std::int64_t epoch, std::size_t group) const = 0;
+  /// Sets epoch 0's rates; called by each subclass constructor once its fields are set.
+  void start() { move_to(0); }
+  /// Makes `epoch` the current one and writes its rates.
+  virtual void move_to(std::int64_t epoch);
+  double base_lr(std::size_t group) const { return base_lrs_[group]; }
 
  private:
-  Optimizer& optimizer_;
-  double base_lr_;
+  friend class SequentialLR;  // runs its schedulers' lr_at
+
+  Optimizer* optimizer_;  // a pointer, not a reference, so that schedulers can be moved
+  std::vector<double> base_lrs_;
   std::int64_t last_epoch_ = 0;
 };
 
@@ -40,7 +60,7 @@ class StepLR : public LRScheduler {
   StepLR(Optimizer& optimizer, std::int64_t step_size, double gamma = 0.1);
 
  protected:
-  double lr_at(std::int64_t epoch) const override;
+  double lr_at(std::int64_t epoch, std::size_t group) const override;
 
  private:
   std::int64_t step_size_;
@@ -53,7 +73,7 @@ class MultiStepLR : public LRScheduler {
   MultiStepLR(Optimizer& optimizer, std::vector<std::int64_t> milestones, double gamma = 0.1);
 
  protected:
-  double lr_at(std::int64_t epoch) const override;
+  double lr_at(std::int64_t epoch, std::size_t group) const override;
 
  private:
   std::vector<std::int64_t> milestones_;
@@ -66,7 +86,7 @@ class ExponentialLR : public LRScheduler {
   ExponentialLR(Optimizer& optimizer, double gamma);
 
  protected:
-  double lr_at(std::int64_t epoch) const override;
+  double lr_at(std::int64_t epoch, std::size_t group) const override;
 
  private:
   double gamma_;
@@ -78,7 +98,7 @@ class CosineAnnealingLR : public LRScheduler {
   CosineAnnealingLR(Optimizer& optimizer, std::int64_t t_max, double eta_min = 0.0);
 
  protected:
-  double lr_at(std::int64_t epoch) const override;
+  double lr_at(std::int64_t epoch, std::size_t group) const override;
 
  private:
   std::int64_t t_max_;
@@ -92,7 +112,7 @@ class LinearLR : public LRScheduler {
   LinearLR(Optimizer& optimizer, double start_factor = 1.0 / 3, double end_factor = 1.0, std::int64_t total_iters = 5);
 
  protected:
-  double lr_at(std::int64_t epoch) const override;
+  double lr_at(std::int64_t epoch, std::size_t group) const override;
 
  private:
   double start_factor_, end_factor_;
@@ -113,7 +133,7 @@ class OneCycleLR : public LRScheduler {
   OneCycleLR(Optimizer& optimizer, double max_lr, std::int64_t total_steps, OneCycleOptions options = {});
 
  protected:
-  double lr_at(std::int64_t epoch) const override;
+  double lr_at(std::int64_t epoch, std::size_t group) const override;
 
  private:
   double max_lr_;
@@ -133,11 +153,12 @@ struct PlateauOptions {
   double eps = 1e-8;  // smaller changes of the rate are skipped
 };
 
-/// Cuts the rate by `factor` when the metric has not improved for `patience` epochs.
+/// Cuts the rate by `factor` when the metric has not improved for `patience` epochs: each group's
+/// rate, down to min_lr, skipping groups whose change would be at most eps.
 class ReduceLROnPlateau {
  public:
   explicit ReduceLROnPlateau(Optimizer& optimizer, PlateauOptions options = {});
-  /// Reports one epoch's metric; returns true when this call reduced the rate.
+  /// Reports one epoch's metric; returns true when this call reduced some group's rate.
   bool step(double metric);
   double best() const { return best_; }
   std::int64_t bad_epochs() const { return bad_epochs_; }
