@@ -223,7 +223,8 @@ GptJobResult run_gpt_job(const GptJobOptions& options, std::ostream& out) {
   out << fmt::format("Training: {} in {} ({:.0f} tokens/s)\n", options.steps, duration_text(seconds),
                      result.tokens_per_second);
 
-  std::vector<std::int64_t> prompt(options.sample_prompt.begin(), options.sample_prompt.end());
+  std::vector<std::int64_t> prompt;
+  for (const unsigned char c : options.sample_prompt) prompt.push_back(c);
   if (prompt.empty()) prompt.push_back('\n');
   Generator sampling(options.seed);
   const Tensor tokens = model.generate(

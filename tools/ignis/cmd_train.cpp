@@ -19,7 +19,10 @@ void add_train_command(CLI::App& app) {
       "train", "Train a model on the best device (Fashion-MNIST, or your data: --data FILE.csv|.npz|.npy) and report "
                "held-out results");
   auto options = std::make_shared<train::TrainJobOptions>();
-  cmd->add_option("--model", options->model, "Model: mlp (784-256-128-10) or cnn (conv32-pool-conv64-pool-fc128-fc10)")->capture_default_str();
+  cmd->add_option("--model", options->model,
+                  "Model: mlp (784-256-128-10), cnn (conv32-pool-conv64-pool-fc128-fc10), or gpt (a byte-level GPT "
+                  "on a text file: the King James Bible, or --data FILE)")
+      ->capture_default_str();
   cmd->add_option("--epochs", options->epochs, "Passes over the training set")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option_function<std::string>(
          "--batch-size",
@@ -98,7 +101,12 @@ void add_train_command(CLI::App& app) {
                   "Save a training checkpoint there after every epoch (the last 3 are kept)");
   cmd->add_option("--resume", options->resume_from,
                   "Continue from the newest checkpoint in this folder (and keep checkpointing there)");
-  cmd->callback([options, log_dir, checkpoint_dir] {
+  auto gpt = add_gpt_train_options(*cmd);
+  cmd->callback([cmd, options, log_dir, checkpoint_dir, gpt] {
+    if (options->model == "gpt") {
+      run_gpt_training(*cmd, *options, *gpt);
+      return;
+    }
     const std::string checkpoints = checkpoint_dir->empty() ? options->resume_from : *checkpoint_dir;
     if (!checkpoints.empty()) {
       options->callbacks.push_back(std::make_shared<io::TrainingCheckpoint>(io::TrainingCheckpointOptions{.directory = checkpoints}));

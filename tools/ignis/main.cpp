@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = 0;  // set by commands whose result is a status (doctor)
   ignis::cli::add_train_command(app);
+  ignis::cli::add_generate_command(app);
   ignis::cli::add_predict_command(app);
   ignis::cli::add_evaluate_command(app);
   ignis::cli::add_info_command(app);
