@@ -19,6 +19,7 @@ W1_GOAL = 10.0      # ignis steps/s ≥ 10 × PyTorch eager's
 W2_GOAL = 5.0       # ignis samples/s ≥ 5 × PyTorch eager's
 W3_GOAL = 1.5       # ignis samples/s ≥ 1.5 × PyTorch eager's
 W4_GOAL = 1.0       # ignis samples/s ≥ 1 × PyTorch eager's (the CNN)
+W8_GOAL = 1.3       # ignis tokens/s ≥ 1.3 × PyTorch eager's (nanoGPT's GPT, issue #20)
 W3_GEMM_GOAL = 0.60 # the W3 step's model FLOP rate ≥ 60% of the SGEMM 1024³ rate of the same run
 W5_GOAL = 1.5       # PyTorch's seconds per epoch ≥ 1.5 × ignis's ...
 W5_ACC_TOL = 0.01   # ... at equal test accuracy: ignis's at most 1 point below the peer's
@@ -91,7 +92,9 @@ TRAIN_STEPS = (("W1", "W1 step: Linear(10, 2), MSE, SGD, batch 100", "steps/s", 
                ("W2", "W2 step: 8→64→ReLU→1, MSE, Adam, batch 32", "samples/s", W2_GOAL),
                ("W3", "W3 step: MLP 784→512→512→10, cross-entropy, Adam, batch 128", "samples/s", W3_GOAL),
                ("W4", "W4 step: CNN conv32-conv64-pool-fc128-fc10, cross-entropy, Adam, batch 64", "samples/s",
-                W4_GOAL))
+                W4_GOAL),
+               ("W8", "W8 step: GPT 4 layers, 4 heads, 256 channels, block 128, AdamW, batch 16", "tokens/s",
+                W8_GOAL))
 PHASES = ("zero_grad_us", "forward_us", "loss_us", "backward_us", "step_us")
 
 
@@ -181,7 +184,7 @@ def memory_rows(t, r):
     """Peak resident memory of W3 and W4 (memory/W?/*): ignis must not use more than the peer.
     Compared by the increase over the process's memory before the workload was built (the
     peak includes the libraries: ~30 MiB for ignis, several hundred for torch)."""
-    for w in ("W1", "W2", "W3", "W4"):
+    for w in ("W1", "W2", "W3", "W4", "W8"):
         ours, peer = r.get(f"memory/{w}/ignis"), r.get(f"memory/{w}/torch")
         if not (ours and peer):
             continue

@@ -1,5 +1,5 @@
-// W1, W2, W3 and W4 (docs/benchmarks.md): one training step of the tutorials' two small models, of
-// a 784-512-512-10 MLP and of a small CNN, float32 on the CPU (or on the GPU with IGNIS_BENCH_DEVICE=cuda: every
+// W1, W2, W3, W4 and W8 (docs/benchmarks.md): one training step of the tutorials' two small models, of
+// a 784-512-512-10 MLP, of a small CNN and of nanoGPT's GPT (W8, struct W8 below), float32 on the CPU (or on the GPU with IGNIS_BENCH_DEVICE=cuda: every
 // timed iteration then ends with a device synchronisation, as the peer's). The peer, PyTorch eager, runs the same workloads in
 // bench/peer/train_step_peer.py.
 //
@@ -56,6 +56,7 @@
 
 #include "bench_common.hpp"
 #include "ignis/ignis.hpp"
+#include "ignis/models/gpt.hpp"
 
 // --- counting heap allocations (only while g_count_news is set, in the phases benchmarks) -----
 // This replaces the global operator new of the whole process (libignis included); when not
@@ -83,6 +84,7 @@ namespace {
 using ignis::Tensor;
 namespace nn = ignis::nn;
 namespace optim = ignis::optim;
+namespace models = ignis::models;
 
 constexpr int kWarmupSteps = 200;
 
@@ -162,6 +164,29 @@ struct W4 {
   static Batch images(Batch b) { return {b.x.reshape({kBatch, 1, 28, 28}), b.y}; }
 };
 
+/// W8: one step of nanoGPT's model at W9's size (4 layers, 4 heads, 256 channels, block 128,
+/// vocabulary 256), batch 16, AdamW as nanoGPT configures it (weight decay 0.1 on matrices
+/// only, betas (0.9, 0.99)). items_per_second counts tokens (2,048 per step).
+struct W8 {
+  static constexpr const char* kName = "W8";
+  static constexpr std::int64_t kBatch = 16, kBlock = 128;
+  static constexpr std::int64_t kItemsPerStep = kBatch * kBlock;  // the metric is tokens/s
+  static constexpr int kWarmupSteps = 5;                          // ~0.1 s each: fewer than the others
+  models::GPT model{{.block_size = kBlock, .vocab_size = 256, .n_layer = 4, .n_head = 4, .n_embd = 256}};
+  Batch data = tokens();
+  optim::AdamW optimizer{optim::weight_decay_groups(on_device(model).named_parameters(), 0.1),
+                         {.lr = 1e-3, .beta1 = 0.9, .beta2 = 0.99, .weight_decay = 0.1}};
+  static Tensor loss(const Tensor& logits, const Tensor& y) {
+    return nn::functional::cross_entropy(logits.reshape({-1, 256}), y.reshape({-1}));
+  }
+  static Batch tokens() {
+    ignis::Generator gen(8);
+    const Tensor t = ignis::randint(0, 256, {kBatch, kBlock + 1}, {.dtype = ignis::kInt64}, &gen);
+    return {t.narrow(1, 0, kBlock).contiguous().to(ignis_bench::bench_device()),
+            t.narrow(1, 1, kBlock).contiguous().to(ignis_bench::bench_device())};
+  }
+};
+
 /// The loss of workload W: its own when it has one (W3), MSE otherwise.
 template <class W>
 Tensor loss_of(const Tensor& out, const Tensor& y) {
@@ -185,7 +210,9 @@ Tensor train_step(W& w) {
 
 template <class W>
 void warm_up(W& w) {
-  for (int i = 0; i < kWarmupSteps; ++i) train_step(w);
+  int steps = kWarmupSteps;
+  if constexpr (requires { W::kWarmupSteps; }) steps = W::kWarmupSteps;
+  for (int i = 0; i < steps; ++i) train_step(w);
 }
 
 template <class W>
@@ -349,6 +376,7 @@ int main(int argc, char** argv) {
   register_workload<W2>();
   register_workload<W3>();
   register_workload<W4>();
+  register_workload<W8>();
   for (auto* b : {benchmark::RegisterBenchmark("W3/ignis/sgemm1024", BM_Sgemm1024),
                   benchmark::RegisterBenchmark("W3/ignis/gemms_only", BM_W3GemmsOnly)}) {
     b->UseRealTime()->Unit(benchmark::kMicrosecond)->MinTime(0.2)->Repetitions(3)->ReportAggregatesOnly(true);

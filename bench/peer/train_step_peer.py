@@ -17,6 +17,9 @@ both sides alike.
                  64 of 1×28×28; items_per_second counts samples.
   W3/torch/sgemm1024  torch.mm of two 1024×1024 float32 matrices (fresh output per call): the
                  peer's own SGEMM rate, for scale (counter FLOP).
+  W8/torch/step  nanoGPT's GPT (bench/peer/nanogpt_model.py) at 4 layers, 4 heads, 256 channels,
+                 block 128, vocabulary 256, batch 16, AdamW as nanoGPT (weight decay 0.1 on
+                 matrices, betas (0.9, 0.99)); items_per_second counts tokens (2,048 per step).
   W?/torch/phases  the same step with a perf_counter() reading between the phases (counters
                  zero_grad_us, forward_us, loss_us, backward_us, step_us, in µs per step).
   W?/torch/forward_nograd  forward + loss under torch.no_grad().
@@ -82,6 +85,17 @@ def workload(torch, name):
         x = torch.randn(64, 1, 28, 28, generator=gen)
         y = torch.randint(0, 10, (64,), generator=gen)
         return model, torch.optim.Adam(model.parameters(), lr=1e-3), nn.CrossEntropyLoss(), x, y, 64, None
+    if name == "W8":
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from nanogpt_model import GPT, adamw
+        model = GPT(dict(block_size=128, vocab_size=256, n_layer=4, n_head=4, n_embd=256))
+        gen = torch.Generator().manual_seed(8)
+        t = torch.randint(0, 256, (16, 129), generator=gen)
+        x, y = t[:, :-1].contiguous(), t[:, 1:].contiguous()
+
+        def loss(logits, target):
+            return torch.nn.functional.cross_entropy(logits.view(-1, 256), target.view(-1))
+        return model, adamw(model, lr=1e-3, weight_decay=0.1, betas=(0.9, 0.99)), loss, x, y, 16 * 128, None
     raise SystemExit(f"train_step_peer.py: unknown workload {name}")
 
 
@@ -142,7 +156,7 @@ def bench_workload(torch, name, args):
             sync()
         last["loss"] = loss
 
-    steps(WARMUP_STEPS)
+    steps(WARMUP_STEPS if name != "W8" else 5)  # a W8 step takes ~0.1 s
     wall, cpu, it = measure(steps, args.min_time, args.repetitions)
     rows = [row(f"{name}/{tag}/step", wall, cpu, it, items_per_second=items / wall,
                 loss=last["loss"].item(), **({"FLOP": flop / wall} if flop else {}))]

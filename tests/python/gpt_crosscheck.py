@@ -17,7 +17,6 @@ import sys
 
 import safetensors.torch
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 TOOL, WORK = sys.argv[1], sys.argv[2]
@@ -34,69 +33,9 @@ def check(name, ok, detail=""):
     print(f"{'PASS' if ok else 'FAIL'} {name}{': ' + detail if detail else ''}", flush=True)
 
 
-# nanoGPT's architecture (github.com/karpathy/nanoGPT, model.py), written out for this check with
-# the same module names so that state dicts line up key for key. Attention is the explicit
-# masked softmax (this torch predates F.scaled_dot_product_attention).
-class CausalSelfAttention(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.c_attn = nn.Linear(c["n_embd"], 3 * c["n_embd"])
-        self.c_proj = nn.Linear(c["n_embd"], c["n_embd"])
-        self.n_head, self.n_embd = c["n_head"], c["n_embd"]
-
-    def forward(self, x):
-        B, T, C = x.size()
-        q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
-        q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))
-        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
-        causal = torch.tril(torch.ones(T, T, dtype=torch.bool, device=x.device))
-        att = F.softmax(att.masked_fill(~causal, float("-inf")), dim=-1)
-        y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
-        return self.c_proj(y)
-
-
-class MLP(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.c_fc = nn.Linear(c["n_embd"], 4 * c["n_embd"])
-        self.gelu = nn.GELU()
-        self.c_proj = nn.Linear(4 * c["n_embd"], c["n_embd"])
-
-    def forward(self, x):
-        return self.c_proj(self.gelu(self.c_fc(x)))
-
-
-class Block(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.ln_1 = nn.LayerNorm(c["n_embd"])
-        self.attn = CausalSelfAttention(c)
-        self.ln_2 = nn.LayerNorm(c["n_embd"])
-        self.mlp = MLP(c)
-
-    def forward(self, x):
-        x = x + self.attn(self.ln_1(x))
-        return x + self.mlp(self.ln_2(x))
-
-
-class GPT(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.transformer = nn.ModuleDict(dict(
-            wte=nn.Embedding(c["vocab_size"], c["n_embd"]),
-            wpe=nn.Embedding(c["block_size"], c["n_embd"]),
-            h=nn.ModuleList([Block(c) for _ in range(c["n_layer"])]),
-            ln_f=nn.LayerNorm(c["n_embd"]),
-        ))
-        self.lm_head = nn.Linear(c["n_embd"], c["vocab_size"], bias=False)
-        self.transformer.wte.weight = self.lm_head.weight  # weight tying, as nanoGPT
-
-    def forward(self, idx):
-        pos = torch.arange(idx.size(1), device=idx.device)
-        x = self.transformer.wte(idx) + self.transformer.wpe(pos)
-        for block in self.transformer.h:
-            x = block(x)
-        return self.lm_head(self.transformer.ln_f(x))
+# nanoGPT's architecture, shared with the peer benchmarks (W8, W9).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench", "peer"))
+from nanogpt_model import GPT, adamw  # noqa: E402
 
 
 def close(a, b, rtol, atol):
@@ -124,10 +63,7 @@ idx, targets = batch["idx"].to(TORCH_DEVICE), batch["targets"].to(TORCH_DEVICE)
 step0 = safetensors.torch.load_file(os.path.join(WORK, "step0.safetensors"))
 ignis_losses = json.load(open(os.path.join(WORK, "losses.json")))
 
-decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
-no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
-optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
-                              lr=1e-3, betas=(0.9, 0.99))
+optimizer = adamw(model, lr=1e-3, weight_decay=0.1, betas=(0.9, 0.99))
 losses = []
 for step in range(len(ignis_losses)):
     optimizer.zero_grad(set_to_none=True)

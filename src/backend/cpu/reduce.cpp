@@ -3,7 +3,9 @@
 // reduced sub-tensor, and when there are few outputs the walk itself is split across threads.
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
+#include <memory>
 #include <type_traits>
 #include <vector>
 
@@ -77,11 +79,52 @@ Acc reduce_row(Acc acc, const char* p, std::int64_t s, std::int64_t n) {
   return acc;
 }
 
+/// The number of leading rows R when `in` is contiguous and every reduced dimension comes before
+/// every kept one ((R, K) -> (K): a bias gradient, a norm's weight gradient); 0 otherwise.
+std::int64_t leading_rows(const Tensor& in, const Tensor& out) {
+  if (!in.is_contiguous() || !out.is_contiguous()) return 0;
+  std::int64_t rows = 1;
+  bool kept_seen = false;
+  for (int d = 0; d < in.dim(); ++d) {
+    if (in.size(d) == 1) continue;
+    const bool reduced = out.size(d) == 1;
+    if (reduced && kept_seen) return 0;
+    kept_seen = kept_seen || !reduced;
+    if (reduced) rows *= in.size(d);
+  }
+  return kept_seen ? rows : 0;
+}
+
+/// out[k] = reduce over r of in[r, k] for a contiguous (R, K) input: whole rows are folded into
+/// a row of accumulators, so the input streams through once in order (the per-output walk would
+/// stride by K). Each output's order of combination is r = 0, 1, …, as the per-output walk's.
+template <class Reducer, class T, class Acc, class Out>
+void reduce_leading_rows(const Tensor& in, const Tensor& out, std::int64_t rows) {
+  const std::int64_t cols = out.numel();
+  const T* x = static_cast<const T*>(in.data_ptr());
+  Out* y = static_cast<Out*>(out.data_ptr());
+  const std::int64_t grain = std::max<std::int64_t>(16, kGrain / std::max<std::int64_t>(rows, 1));
+  parallel_for(0, cols, grain, [&](std::int64_t b, std::int64_t e) {
+    // Not std::vector: vector<bool> (max/min of bool tensors) has no element references.
+    const auto acc = std::make_unique<Acc[]>(static_cast<std::size_t>(e - b));
+    std::fill_n(acc.get(), e - b, Reducer::template identity<Acc>());
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const T* row = x + r * cols + b;
+      for (std::int64_t k = 0; k < e - b; ++k) acc[k] = Reducer::combine(acc[k], static_cast<Acc>(row[k]));
+    }
+    for (std::int64_t k = 0; k < e - b; ++k) y[b + k] = static_cast<Out>(acc[k]);
+  });
+}
+
 template <class Reducer, class T>
 void reduce_typed(const Tensor& in, const Tensor& out) {
   using Acc = AccType<Reducer, T>;
   using Out = std::conditional_t<std::is_same_v<Reducer, kernels::SumReduce> && !std::is_floating_point_v<T>,
                                  std::int64_t, T>;
+  if (const std::int64_t rows = leading_rows(in, out); rows > 1 && out.numel() >= 8) {
+    reduce_leading_rows<Reducer, T, Acc, Out>(in, out, rows);
+    return;
+  }
   const ReductionLayout l = split_dims(in, out);
   const std::int64_t item = static_cast<std::int64_t>(in.item_size());
   char* in_base = static_cast<char*>(in.data_ptr());
