@@ -161,7 +161,8 @@ GptJobResult run_gpt_job(const GptJobOptions& options, std::ostream& out) {
   out << fmt::format("Training: {} steps of {} windows ({} tokens each), AdamW lr {} (warm-up {}, cosine to {}), "
                      "weight decay {}, clip {}\n\n",
                      options.steps, options.batch_size, options.batch_size * config.block_size, options.lr,
-                     options.warmup_steps, options.min_lr, options.weight_decay, options.grad_clip);
+                     options.warmup_steps, options.min_lr, options.weight_decay, options.grad_clip)
+      << std::flush;
 
   optim::AdamW optimizer(optim::weight_decay_groups(model.named_parameters(), options.weight_decay),
                          {.lr = options.lr, .beta1 = options.beta1, .beta2 = options.beta2,
@@ -201,6 +202,7 @@ GptJobResult run_gpt_job(const GptJobOptions& options, std::ostream& out) {
                          options.steps, recent / static_cast<double>(recent_count), lr, tokens / seconds,
                          duration_text(seconds),
                          duration_text(seconds / static_cast<double>(step) * static_cast<double>(options.steps - step)));
+      out.flush();  // progress reaches a pipe or a log file as it happens
       result.train_loss = recent / static_cast<double>(recent_count);
       recent = 0;
       recent_count = 0;
@@ -208,7 +210,8 @@ GptJobResult run_gpt_job(const GptJobOptions& options, std::ostream& out) {
     if (options.eval_every > 0 && step % options.eval_every == 0 && step != options.steps) {
       const double v = gpt_validation_loss(model, corpus.validation, options.eval_windows, 32);
       result.evaluations.emplace_back(step, v);
-      out << fmt::format("step {:>5}: validation loss {:.4f} (first {} windows)\n", step, v, options.eval_windows);
+      out << fmt::format("step {:>5}: validation loss {:.4f} (first {} windows)\n", step, v, options.eval_windows)
+          << std::flush;
     }
   }
   result.seconds = seconds;
