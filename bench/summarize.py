@@ -12,6 +12,8 @@ the shared 2-core machines drift by ±20%, ratios much less. With --benchmark_re
 median is used. A row is marked "contended" when its wall time exceeds its CPU time by > 25%
 (another process took the cores: rerun).
 """
+import contextlib
+import io
 import json
 import sys
 
@@ -133,7 +135,6 @@ def train_step_table(results):
               "| ignis vs libtorch | goal | met | ignis vs eager | goal | met |")
         print("|---|---|---|---|---|---|---|---|---|---|---|")
         print("\n".join(lines))
-        print()
 
 
 def w3_gemm_rows(t, r):
@@ -279,28 +280,8 @@ def w5_phases(results):
             print("\n".join("| W5 " + line for line in extra))
 
 
-def main(paths):
-    results = {}  # threads -> rows of all programs
-    loads = []  # 1-minute load average at each start (the previous program counts too)
-    peers = []
-    for p in paths:
-        try:
-            threads, load_avg, rows, context = load(p)
-        except (OSError, ValueError) as e:  # e.g. a filter that matched nothing: empty file
-            print(f"summarize.py: skipping {p}: {e}", file=sys.stderr)
-            continue
-        results.setdefault(threads, {}).update(rows)
-        loads.append(f"{p.rsplit('/', 1)[-1]} {load_avg:.2f}")
-        if "torch_version" in context and peer_line(context) not in peers:
-            peers.append(peer_line(context))
-    print("load average at start:", ", ".join(loads))
-    for line in peers:
-        print("peer:", line)
-    print()
-
-    train_step_table(results)
-    print("| workload | threads | ignis | reference | ratio | goal | met |")
-    print("|---|---|---|---|---|---|---|")
+def main_table_rows(results):
+    """The main table's rows: W3's share of SGEMM, peak memory, W5, W5cnn, W6, W7."""
     for t in sorted(results):
         r = results[t]
         w3_gemm_rows(t, r)
@@ -336,6 +317,36 @@ def main(paths):
                 print(f"| W7 {op}, 64 MiB | {t} | {row['bytes_per_second'] / 1e9:.1f} GB/s{flag(row)} "
                       f"| {copy['bytes_per_second'] / 1e9:.1f} GB/s (memcpy){flag(copy)} "
                       f"| {ratio:.0%} | ≥ {W7_BW_GOAL:.0%} | {met(ratio >= W7_BW_GOAL)} |")
+
+
+def main(paths):
+    results = {}  # threads -> rows of all programs
+    loads = []  # 1-minute load average at each start (the previous program counts too)
+    peers = []
+    for p in paths:
+        try:
+            threads, load_avg, rows, context = load(p)
+        except (OSError, ValueError) as e:  # e.g. a filter that matched nothing: empty file
+            print(f"summarize.py: skipping {p}: {e}", file=sys.stderr)
+            continue
+        results.setdefault(threads, {}).update(rows)
+        loads.append(f"{p.rsplit('/', 1)[-1]} {load_avg:.2f}")
+        if "torch_version" in context and peer_line(context) not in peers:
+            peers.append(peer_line(context))
+    print("load average at start:", ", ".join(loads))
+    for line in peers:
+        print("peer:", line)
+    print()
+
+    train_step_table(results)
+    table = io.StringIO()  # the other workloads' rows, under a header only when there are any
+    with contextlib.redirect_stdout(table):
+        main_table_rows(results)
+    if table.getvalue():
+        print()
+        print("| workload | threads | ignis | reference | ratio | goal | met |")
+        print("|---|---|---|---|---|---|---|")
+        print(table.getvalue(), end="")
 
     train_step_phases(results)
     w3_diagnostics(results)
