@@ -70,6 +70,16 @@ double number_arg(const std::string& flag, const std::string& value) {
   usage_error(flag + " needs a positive number, got '" + value + "'");
 }
 
+std::vector<std::string> split(const std::string& list) {
+  std::vector<std::string> out;
+  std::stringstream s(list);
+  for (std::string item; std::getline(s, item, ',');) {
+    const auto b = item.find_first_not_of(' '), e = item.find_last_not_of(' ');
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+  }
+  return out;
+}
+
 Args parse(int argc, char** argv) {
   Args a;
   for (int i = 1; i < argc; ++i) {
@@ -102,17 +112,12 @@ Args parse(int argc, char** argv) {
     }
   }
   if (a.threads <= 0) usage_error("--threads N is required");
-  return a;
-}
-
-std::vector<std::string> split(const std::string& list) {
-  std::vector<std::string> out;
-  std::stringstream s(list);
-  for (std::string item; std::getline(s, item, ',');) {
-    const auto b = item.find_first_not_of(' '), e = item.find_last_not_of(' ');
-    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+  for (const std::string& name : split(a.workloads)) {
+    if (name != "W1" && name != "W2" && name != "W3" && name != "W4") {
+      usage_error("unknown workload '" + name + "' in --workloads (have W1, W2, W3, W4)");
+    }
   }
-  return out;
+  return a;
 }
 
 std::string utc_now() {

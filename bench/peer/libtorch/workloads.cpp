@@ -89,7 +89,7 @@ Workload make_workload(const std::string& name, const torch::Device& device) {
     cross_entropy(w);
     w.items_per_step = 64;
   } else {
-    throw std::invalid_argument("train_step_libtorch: unknown workload '" + name + "' (have W1, W2, W3, W4)");
+    throw std::invalid_argument("unknown workload '" + name + "' (have W1, W2, W3, W4)");
   }
   w.x = data.first.to(device);
   w.y = data.second.to(device);
