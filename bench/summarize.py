@@ -2,15 +2,18 @@
 """Prints the table of ratios from Google Benchmark JSON files (standard library only).
 
 Usage: summarize.py RESULT.json ...   (one file per benchmark program and thread count; the
-thread count is read from each file's context "omp_threads"). The PyTorch peers of W1-W3
-(bench/peer/train_step_peer.py) and W5 (bench/peer/fashion_mnist_peer.py), and the W5 runner of
-`ignis train` (bench/train_job_bench.py), write the same format.
+thread count is read from each file's context "omp_threads"). The PyTorch peers of W1-W4
+(bench/peer/train_step_peer.py, PyTorch eager from Python; bench/peer/libtorch, the same steps in
+PyTorch's C++ API) and W5 (bench/peer/fashion_mnist_peer.py), and the W5 runner of `ignis train`
+(bench/train_job_bench.py), write the same format.
 
 Every ratio compares two benchmarks from the same file, i.e. the same run: absolute numbers on
 the shared 2-core machines drift by ±20%, ratios much less. With --benchmark_repetitions the
 median is used. A row is marked "contended" when its wall time exceeds its CPU time by > 25%
 (another process took the cores: rerun).
 """
+import contextlib
+import io
 import json
 import sys
 
@@ -20,6 +23,8 @@ W2_GOAL = 5.0       # ignis samples/s ≥ 5 × PyTorch eager's
 W3_GOAL = 1.5       # ignis samples/s ≥ 1.5 × PyTorch eager's
 W4_GOAL = 1.0       # ignis samples/s ≥ 1 × PyTorch eager's (the CNN)
 W8_GOAL = 1.3       # ignis tokens/s ≥ 1.3 × PyTorch eager's (nanoGPT's GPT, issue #20)
+# The same steps against libtorch, PyTorch's C++ API (no Python interpreter in its per-op cost).
+LIBTORCH_GOALS = {"W1": 3.0, "W2": 2.0, "W3": 1.3, "W4": 1.3}
 W3_GEMM_GOAL = 0.60 # the W3 step's model FLOP rate ≥ 60% of the SGEMM 1024³ rate of the same run
 W5_GOAL = 1.5       # PyTorch's seconds per epoch ≥ 1.5 × ignis's ...
 W5_ACC_TOL = 0.01   # ... at equal test accuracy: ignis's at most 1 point below the peer's
@@ -72,11 +77,16 @@ def si(x):
 
 
 def peer_line(context):
-    """'torch 2.15.0 (BLAS_INFO=mkl, oneDNN v3.13.3), 2 threads' from the peer's JSON context."""
+    """'torch 2.15.0 (BLAS_INFO=mkl, oneDNN v3.13.3), 2 threads, Python 3.11.7' from the peer's JSON
+    context ('libtorch 2.15.0 (…), 2 threads, g++ 12.2.0' for the C++ peer)."""
     config = context.get("torch_config", "")
     blas = next((w.rstrip(",") for w in config.split() if w.startswith("BLAS_INFO=")), "BLAS ?")
     onednn = next((line.split("MKL-DNN ")[1].split(" (")[0] for line in config.splitlines()
                    if "MKL-DNN " in line), "?")
+    if context.get("peer") == "libtorch":
+        return (f"libtorch {context.get('torch_wheel') or context.get('torch_version', '?')} ({blas}, oneDNN {onednn}), "
+                f"{context.get('omp_threads', '?')} threads ({context.get('interop_threads', '?')} inter-op), "
+                f"g++ {context.get('compiler', '?')}")
     return (f"torch {context.get('torch_version', '?')} ({blas}, oneDNN {onednn}), "
             f"{context.get('omp_threads', '?')} threads, Python {context.get('python', '?')}")
 
@@ -87,7 +97,7 @@ def per_step(row):
     return f"{us / 1e3:.2f} ms/step" if us >= 1e3 else f"{us:.1f} µs/step"
 
 
-# W1-W3: (id, description, metric unit, goal).
+# W1-W4: (id, description, metric unit, goal against PyTorch eager).
 TRAIN_STEPS = (("W1", "W1 step: Linear(10, 2), MSE, SGD, batch 100", "steps/s", W1_GOAL),
                ("W2", "W2 step: 8→64→ReLU→1, MSE, Adam, batch 32", "samples/s", W2_GOAL),
                ("W3", "W3 step: MLP 784→512→512→10, cross-entropy, Adam, batch 128", "samples/s", W3_GOAL),
@@ -98,28 +108,43 @@ TRAIN_STEPS = (("W1", "W1 step: Linear(10, 2), MSE, SGD, batch 100", "steps/s", 
 PHASES = ("zero_grad_us", "forward_us", "loss_us", "backward_us", "step_us")
 
 
-def train_step_rows(t, r):
-    """Goal rows of W1–W3 at t threads: ignis vs PyTorch eager, rate ratio."""
-    for wid, what, unit, goal in TRAIN_STEPS:
-        ours, peer = r.get(f"{wid}/ignis/step"), r.get(f"{wid}/torch/step")
-        cells = []
-        for row, side in ((ours, ""), (peer, ", torch")):
-            cells.append(f"{si(row['items_per_second'])} {unit} ({per_step(row)}{side}){flag(row)}"
-                         if row else "– (not run)")
-        if ours and peer:
-            ratio = ours["items_per_second"] / peer["items_per_second"]
-            verdict = f"{ratio:.2f}× | ≥ {goal:g}× | {met(ratio >= goal)}"
-        else:
-            verdict = f"– | ≥ {goal:g}× | –"
-        if ours or peer:
-            print(f"| {what} | {t} | {cells[0]} | {cells[1]} | {verdict} |")
-    w3_gemm_rows(t, r)
+def rate_cell(row, unit, side=""):
+    return f"{si(row['items_per_second'])} {unit} ({per_step(row)}{side}){flag(row)}" if row else "– (not run)"
+
+
+def ratio_cells(ours, peer, goal):
+    """'3.21× | ≥ 3× | yes': ignis's rate over the peer's, its goal and whether it is met."""
+    if not (ours and peer):
+        return f"– | ≥ {goal:g}× | –"
+    ratio = ours["items_per_second"] / peer["items_per_second"]
+    return f"{ratio:.2f}× | ≥ {goal:g}× | {met(ratio >= goal)}"
+
+
+def train_step_table(results):
+    """W1–W4 steps, both peers side by side: ignis, libtorch (C++), PyTorch eager (Python), and
+    ignis's ratio against each with its goal."""
+    lines = []
+    for t in sorted(results):
+        r = results[t]
+        for wid, what, unit, goal in TRAIN_STEPS:
+            ours, lt, eager = (r.get(f"{wid}/{side}/step") for side in ("ignis", "libtorch", "torch"))
+            if not (ours or lt or eager):
+                continue
+            lines.append(f"| {what} | {t} | {rate_cell(ours, unit)} | {rate_cell(lt, unit, ', libtorch')} "
+                         f"| {rate_cell(eager, unit, ', torch')} | {ratio_cells(ours, lt, LIBTORCH_GOALS[wid])} "
+                         f"| {ratio_cells(ours, eager, goal)} |")
+    if lines:
+        print("| training step | threads | ignis | libtorch (C++) | PyTorch eager (Python) "
+              "| ignis vs libtorch | goal | met | ignis vs eager | goal | met |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        print("\n".join(lines))
 
 
 def w3_gemm_rows(t, r):
     """W3's second goal: the step's model FLOP rate against SGEMM 1024³, same program and run;
     and, for scale, the peer's own step rate against its own torch.mm 1024³ (info)."""
-    for side, ref_name in (("ignis", "ignis::matmul 1024³"), ("torch", "torch.mm 1024³")):
+    for side, ref_name in (("ignis", "ignis::matmul 1024³"), ("libtorch", "torch::mm 1024³"),
+                           ("torch", "torch.mm 1024³")):
         step, gemm = r.get(f"W3/{side}/step"), r.get(f"W3/{side}/sgemm1024")
         if not (step and gemm):
             continue
@@ -130,16 +155,16 @@ def w3_gemm_rows(t, r):
             print(f"| W3 model FLOP rate, % of SGEMM | {t} | {cells} | ≥ {W3_GEMM_GOAL:.0%} "
                   f"| {met(share >= W3_GEMM_GOAL)} |")
         else:
-            print(f"| (W3 torch's model FLOP rate, % of its own SGEMM) | {t} | {cells} | (info) | – |")
+            print(f"| (W3 {side}'s model FLOP rate, % of its own SGEMM) | {t} | {cells} | (info) | – |")
 
 
 def train_step_phases(results):
-    """Where a W1–W3 step's time goes, both sides: µs per step by phase."""
+    """Where a W1–W4 step's time goes, every side: µs per step by phase."""
     lines = []
     for t in sorted(results):
         r = results[t]
         for wid, *_ in TRAIN_STEPS:
-            for side in ("ignis", "torch"):
+            for side in ("ignis", "libtorch", "torch"):
                 ph, step = r.get(f"{wid}/{side}/phases"), r.get(f"{wid}/{side}/step")
                 nograd = r.get(f"{wid}/{side}/forward_nograd")
                 if not ph:
@@ -152,7 +177,7 @@ def train_step_phases(results):
                              f"| {to_us(nograd) if nograd else float('nan'):.2f} | {news} |")
     if lines:
         print()
-        print("| W1–W3 µs per step | threads | side | zero_grad | forward | loss | backward "
+        print("| W1–W4 µs per step | threads | side | zero_grad | forward | loss | backward "
               "| optimizer step | sum of phases | whole step | forward + loss, no grad "
               "| C++ heap allocations/step |")
         print("|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -185,13 +210,14 @@ def memory_rows(t, r):
     Compared by the increase over the process's memory before the workload was built (the
     peak includes the libraries: ~30 MiB for ignis, several hundred for torch)."""
     for w in ("W1", "W2", "W3", "W4", "W8"):
-        ours, peer = r.get(f"memory/{w}/ignis"), r.get(f"memory/{w}/torch")
-        if not (ours and peer):
-            continue
-        cells = [f"+{row['increase_mib']:.1f} MiB (peak {row['peak_rss_mib']:.0f} MiB)" for row in (ours, peer)]
-        ratio = ours["increase_mib"] / peer["increase_mib"] if peer["increase_mib"] > 0 else float("nan")
-        print(f"| {w} peak memory (increase over the idle process) | {t} | {cells[0]} | {cells[1]} (torch) "
-              f"| {ratio:.2f}× | ≤ 1× | {met(ratio <= 1.0)} |")
+        for side in ("torch", "libtorch"):
+            ours, peer = r.get(f"memory/{w}/ignis"), r.get(f"memory/{w}/{side}")
+            if not (ours and peer):
+                continue
+            cells = [f"+{row['increase_mib']:.1f} MiB (peak {row['peak_rss_mib']:.0f} MiB)" for row in (ours, peer)]
+            ratio = ours["increase_mib"] / peer["increase_mib"] if peer["increase_mib"] > 0 else float("nan")
+            print(f"| {w} peak memory (increase over the idle process) | {t} | {cells[0]} | {cells[1]} ({side}) "
+                  f"| {ratio:.2f}× | ≤ 1× | {met(ratio <= 1.0)} |")
 
 
 def w5_rows(t, r, prefix="W5", model="MLP"):
@@ -257,30 +283,11 @@ def w5_phases(results):
             print("\n".join("| W5 " + line for line in extra))
 
 
-def main(paths):
-    results = {}  # threads -> rows of all programs
-    loads = []  # 1-minute load average at each start (the previous program counts too)
-    peers = []
-    for p in paths:
-        try:
-            threads, load_avg, rows, context = load(p)
-        except (OSError, ValueError) as e:  # e.g. a filter that matched nothing: empty file
-            print(f"summarize.py: skipping {p}: {e}", file=sys.stderr)
-            continue
-        results.setdefault(threads, {}).update(rows)
-        loads.append(f"{p.rsplit('/', 1)[-1]} {load_avg:.2f}")
-        if "torch_version" in context and peer_line(context) not in peers:
-            peers.append(peer_line(context))
-    print("load average at start:", ", ".join(loads))
-    for line in peers:
-        print("peer:", line)
-    print()
-
-    print("| workload | threads | ignis | reference | ratio | goal | met |")
-    print("|---|---|---|---|---|---|---|")
+def main_table_rows(results):
+    """The main table's rows: W3's share of SGEMM, peak memory, W5, W5cnn, W6, W7."""
     for t in sorted(results):
         r = results[t]
-        train_step_rows(t, r)
+        w3_gemm_rows(t, r)
         memory_rows(t, r)
         w5_rows(t, r)
         w5_rows(t, r, "W5cnn", "CNN")
@@ -313,6 +320,36 @@ def main(paths):
                 print(f"| W7 {op}, 64 MiB | {t} | {row['bytes_per_second'] / 1e9:.1f} GB/s{flag(row)} "
                       f"| {copy['bytes_per_second'] / 1e9:.1f} GB/s (memcpy){flag(copy)} "
                       f"| {ratio:.0%} | ≥ {W7_BW_GOAL:.0%} | {met(ratio >= W7_BW_GOAL)} |")
+
+
+def main(paths):
+    results = {}  # threads -> rows of all programs
+    loads = []  # 1-minute load average at each start (the previous program counts too)
+    peers = []
+    for p in paths:
+        try:
+            threads, load_avg, rows, context = load(p)
+        except (OSError, ValueError) as e:  # e.g. a filter that matched nothing: empty file
+            print(f"summarize.py: skipping {p}: {e}", file=sys.stderr)
+            continue
+        results.setdefault(threads, {}).update(rows)
+        loads.append(f"{p.rsplit('/', 1)[-1]} {load_avg:.2f}")
+        if "torch_version" in context and peer_line(context) not in peers:
+            peers.append(peer_line(context))
+    print("load average at start:", ", ".join(loads))
+    for line in peers:
+        print("peer:", line)
+    print()
+
+    train_step_table(results)
+    table = io.StringIO()  # the other workloads' rows, under a header only when there are any
+    with contextlib.redirect_stdout(table):
+        main_table_rows(results)
+    if table.getvalue():
+        print()
+        print("| workload | threads | ignis | reference | ratio | goal | met |")
+        print("|---|---|---|---|---|---|---|")
+        print(table.getvalue(), end="")
 
     train_step_phases(results)
     w3_diagnostics(results)
