@@ -63,7 +63,12 @@ int run(const std::string& dir, Device device) {
 int main(int argc, char** argv) {
   try {
     if (argc < 2) throw ignis::ValueError("usage: gpt_crosscheck_tool DIR [DEVICE]");
-    return run(argv[1], argc > 2 ? ignis::Device(argv[2]) : ignis::Device::cpu());
+    const ignis::Device device = argc > 2 ? ignis::Device(argv[2]) : ignis::Device::cpu();
+    if (device.is_cuda() && !ignis::cuda::is_available()) {
+      std::cerr << "skipped: CUDA is not usable here (" << ignis::cuda::unavailable_reason().message << ")\n";
+      return 77;
+    }
+    return run(argv[1], device);
   } catch (const std::exception& e) {
     std::cerr << e.what() << "\n";
     return 1;

@@ -45,7 +45,10 @@ def close(a, b, rtol, atol):
     return diff <= atol + rtol * scale, f"max diff {diff:.3g} (max |value| {scale:.3g})"
 
 
-subprocess.run([TOOL, WORK, DEVICE], check=True)
+tool = subprocess.run([TOOL, WORK, DEVICE])
+if tool.returncode == 77:  # CUDA asked for where there is none: ctest reports a skip
+    sys.exit(77)
+tool.check_returncode()
 config = dict(block_size=16, vocab_size=256, n_layer=2, n_head=2, n_embd=32)
 torch.manual_seed(0)
 model = GPT(config).to(TORCH_DEVICE)
