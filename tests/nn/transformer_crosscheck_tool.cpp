@@ -112,14 +112,17 @@ int run(const std::string& dir) {
     w.write("encoder_post_relu", {{"kind", "encoder"}, {"d_model", 8}, {"nhead", 2}, {"dim_feedforward", 16}}, m, t,
             [&] { return std::pair{m.forward(src, {.src_mask = am, .src_key_padding_mask = kpm}), Tensor()}; });
   }
-  {  // Pre-norm encoder layer, GELU, batch first, causal (PyTorch gets the causal mask itself).
+  {  // Pre-norm encoder layer, GELU, batch first, causal (PyTorch gets the causal mask itself) with
+     // padding: the causal rule joins the other masks (without padding, the decoder case below,
+     // it is the fused op's own flag).
     nn::TransformerEncoderLayer m(8, 2, {.dim_feedforward = 16, .activation = "gelu", .batch_first = true, .norm_first = true});
     nn::StateDict t;
     const Tensor src = w.input(t, "src", {3, 5, 8});
+    const Tensor kpm = w.bool_mask(t, "src_key_padding_mask", {3, 5});
     w.write("encoder_pre_gelu_causal",
             {{"kind", "encoder"}, {"d_model", 8}, {"nhead", 2}, {"dim_feedforward", 16}, {"activation", "gelu"},
              {"batch_first", true}, {"norm_first", true}, {"is_causal", true}},
-            m, t, [&] { return std::pair{m.forward(src, {.is_causal = true}), Tensor()}; });
+            m, t, [&] { return std::pair{m.forward(src, {.src_key_padding_mask = kpm, .is_causal = true}), Tensor()}; });
   }
   {  // Post-norm decoder layer: causal target, padded memory.
     nn::TransformerDecoderLayer m(8, 2, {.dim_feedforward = 16});
