@@ -24,7 +24,8 @@ namespace {
 /// Every mask becomes additive so the pieces (attn_mask, key_padding_mask, the causal rule)
 /// combine by addition, whatever kind each was given as.
 Tensor additive(const Tensor& blocked, DType dtype) {
-  return masked_fill(zeros(blocked.shape(), {.dtype = dtype, .device = blocked.device()}), blocked, -INFINITY);
+  return masked_fill(zeros(blocked.shape(), {.dtype = dtype, .device = blocked.device()}), blocked,
+                     -INFINITY);
 }
 
 /// (L, S) bool, true where key j comes after query i: the causal rule, top-left aligned.
@@ -45,17 +46,20 @@ MultiheadAttention::MultiheadAttention(std::int64_t embed_dim, std::int64_t num_
       vdim_(options.vdim.value_or(embed_dim)),
       options_(options) {
   if (embed_dim <= 0 || num_heads <= 0 || kdim_ <= 0 || vdim_ <= 0) {
-    detail::fail<ValueError>("[multiheadattention] sizes must be positive, got embed_dim={} num_heads={} kdim={} "
-                             "vdim={}",
-                             embed_dim, num_heads, kdim_, vdim_);
+    detail::fail<ValueError>(
+        "[multiheadattention] sizes must be positive, got embed_dim={} num_heads={} kdim={} "
+        "vdim={}",
+        embed_dim, num_heads, kdim_, vdim_);
   }
   if (embed_dim % num_heads != 0) {
-    detail::fail<ValueError>("[multiheadattention] embed_dim ({}) must be divisible by num_heads ({}): each head "
-                             "gets embed_dim / num_heads channels; pick a num_heads that divides {}",
-                             embed_dim, num_heads, embed_dim);
+    detail::fail<ValueError>(
+        "[multiheadattention] embed_dim ({}) must be divisible by num_heads ({}): each head "
+        "gets embed_dim / num_heads channels; pick a num_heads that divides {}",
+        embed_dim, num_heads, embed_dim);
   }
   if (!(options.dropout >= 0 && options.dropout <= 1)) {
-    detail::fail<ValueError>("[multiheadattention] dropout must be in [0, 1], got {}", options.dropout);
+    detail::fail<ValueError>("[multiheadattention] dropout must be in [0, 1], got {}",
+                             options.dropout);
   }
   const auto xavier = [](Shape shape) {
     Tensor w = empty(shape);
@@ -71,7 +75,8 @@ MultiheadAttention::MultiheadAttention(std::int64_t embed_dim, std::int64_t num_
     v_proj_weight = register_parameter("v_proj_weight", xavier({embed_dim, vdim_}));
   }
   if (options.bias) in_proj_bias = register_parameter("in_proj_bias", zeros({3 * embed_dim}));
-  out_proj = register_module("out_proj", std::make_shared<Linear>(embed_dim, embed_dim, LinearOptions{options.bias}));
+  out_proj = register_module(
+      "out_proj", std::make_shared<Linear>(embed_dim, embed_dim, LinearOptions{options.bias}));
   if (options.bias) init::zeros_(out_proj->bias);
 }
 
@@ -85,10 +90,12 @@ MhaOutput MultiheadAttention::forward(const Tensor& query, const Tensor& key, co
   check_input(key, first_weight, packed ? "in_proj_weight" : "q_proj_weight");
   check_input(value, first_weight, packed ? "in_proj_weight" : "q_proj_weight");
   const char* layout = options_.batch_first ? "(N, L, E)" : "(L, N, E)";
-  if ((query.dim() != 2 && query.dim() != 3) || key.dim() != query.dim() || value.dim() != query.dim()) {
-    detail::fail<ShapeError>("{} query, key and value must all be batched {} or all unbatched (L, E), got query {}, "
-                             "key {}, value {}",
-                             where(), layout, query.shape(), key.shape(), value.shape());
+  if ((query.dim() != 2 && query.dim() != 3) || key.dim() != query.dim() ||
+      value.dim() != query.dim()) {
+    detail::fail<ShapeError>(
+        "{} query, key and value must all be batched {} or all unbatched (L, E), got query {}, "
+        "key {}, value {}",
+        where(), layout, query.shape(), key.shape(), value.shape());
   }
   const bool batched = query.dim() == 3;
   // Everything below works on batch-first (N, L, ·) views.
@@ -96,15 +103,17 @@ MhaOutput MultiheadAttention::forward(const Tensor& query, const Tensor& key, co
     return !batched ? t.unsqueeze(0) : options_.batch_first ? t : t.transpose(0, 1);
   };
   const Tensor q_in = batch_first(query), k_in = batch_first(key), v_in = batch_first(value);
-  const std::int64_t n = q_in.size(0), l = q_in.size(1), s = k_in.size(1), e = embed_dim_, h = num_heads_;
-  if (k_in.size(0) != n || v_in.size(0) != n || v_in.size(1) != s || q_in.size(2) != e || k_in.size(2) != kdim_ ||
-      v_in.size(2) != vdim_) {
-    detail::fail<ShapeError>("{} expected query {}, key {} and value {} with the same batch size N, key and value "
-                             "of the same length S, and E={}, kdim={}, vdim={} features; got query {}, key {}, "
-                             "value {}",
-                             where(), layout, options_.batch_first ? "(N, S, kdim)" : "(S, N, kdim)",
-                             options_.batch_first ? "(N, S, vdim)" : "(S, N, vdim)", e, kdim_, vdim_, query.shape(),
-                             key.shape(), value.shape());
+  const std::int64_t n = q_in.size(0), l = q_in.size(1), s = k_in.size(1), e = embed_dim_,
+                     h = num_heads_;
+  if (k_in.size(0) != n || v_in.size(0) != n || v_in.size(1) != s || q_in.size(2) != e ||
+      k_in.size(2) != kdim_ || v_in.size(2) != vdim_) {
+    detail::fail<ShapeError>(
+        "{} expected query {}, key {} and value {} with the same batch size N, key and value "
+        "of the same length S, and E={}, kdim={}, vdim={} features; got query {}, key {}, "
+        "value {}",
+        where(), layout, options_.batch_first ? "(N, S, kdim)" : "(S, N, kdim)",
+        options_.batch_first ? "(N, S, vdim)" : "(S, N, vdim)", e, kdim_, vdim_, query.shape(),
+        key.shape(), value.shape());
   }
 
   // Input projections. Self-attention with the packed weight is one matmul, sliced.
@@ -114,18 +123,24 @@ MhaOutput MultiheadAttention::forward(const Tensor& query, const Tensor& key, co
   };
   Tensor q, k, v;
   if (packed && query.is_same(key) && key.is_same(value)) {
-    const Tensor qkv = in_proj_bias.defined() ? linear(q_in, in_proj_weight, in_proj_bias) : linear(q_in, in_proj_weight);
+    const Tensor qkv = in_proj_bias.defined() ? linear(q_in, in_proj_weight, in_proj_bias)
+                                              : linear(q_in, in_proj_weight);
     q = qkv.narrow(2, 0, e), k = qkv.narrow(2, e, e), v = qkv.narrow(2, 2 * e, e);
   } else {
     const auto weight_part = [&](int i) {
-      return packed ? in_proj_weight.narrow(0, i * e, e) : i == 0 ? q_proj_weight : i == 1 ? k_proj_weight : v_proj_weight;
+      return packed   ? in_proj_weight.narrow(0, i * e, e)
+             : i == 0 ? q_proj_weight
+             : i == 1 ? k_proj_weight
+                      : v_proj_weight;
     };
     q = linear(q_in, weight_part(0), bias_part(0));
     k = linear(k_in, weight_part(1), bias_part(1));
     v = linear(v_in, weight_part(2), bias_part(2));
   }
   const std::int64_t head_dim = e / h;
-  const auto heads = [&](const Tensor& t, std::int64_t len) { return t.reshape({n, len, h, head_dim}).transpose(1, 2); };
+  const auto heads = [&](const Tensor& t, std::int64_t len) {
+    return t.reshape({n, len, h, head_dim}).transpose(1, 2);
+  };
   const Tensor qh = heads(q, l), kh = heads(k, s), vh = heads(v, s);
 
   // The masks, each made additive and broadcastable to the scores (N, H, L, S).
@@ -133,8 +148,8 @@ MhaOutput MultiheadAttention::forward(const Tensor& query, const Tensor& key, co
   const auto check_mask = [&](const Tensor& m, const char* what) {
     if (!m.defined()) detail::fail<ValueError>("{} {} is an undefined tensor", where(), what);
     if (m.device() != query.device()) {
-      detail::fail<DeviceError>("{} {} is on {} but the query is on {} — move it with .to({})", where(), what,
-                                m.device(), query.device(), query.device());
+      detail::fail<DeviceError>("{} {} is on {} but the query is on {} — move it with .to({})",
+                                where(), what, m.device(), query.device(), query.device());
     }
   };
   std::vector<Tensor> masks;
@@ -143,15 +158,17 @@ MhaOutput MultiheadAttention::forward(const Tensor& query, const Tensor& key, co
     const Tensor& m = *options.attn_mask;
     check_mask(m, "attn_mask");
     if (m.dtype() != kBool && m.dtype() != dtype) {
-      detail::fail<DTypeError>("{} attn_mask must be bool (true = not allowed) or the query's dtype {} (added to the "
-                               "scores), got {}",
-                               where(), dtype, m.dtype());
+      detail::fail<DTypeError>(
+          "{} attn_mask must be bool (true = not allowed) or the query's dtype {} (added to the "
+          "scores), got {}",
+          where(), dtype, m.dtype());
     }
     const bool two_d = m.dim() == 2 && m.size(0) == l && m.size(1) == s;
     const bool three_d = m.dim() == 3 && m.size(0) == n * h && m.size(1) == l && m.size(2) == s;
     if (!two_d && !three_d) {
-      detail::fail<ShapeError>("{} attn_mask must be (L, S) = ({}, {}) or (N·num_heads, L, S) = ({}, {}, {}), got {}",
-                               where(), l, s, n * h, l, s, m.shape());
+      detail::fail<ShapeError>(
+          "{} attn_mask must be (L, S) = ({}, {}) or (N·num_heads, L, S) = ({}, {}, {}), got {}",
+          where(), l, s, n * h, l, s, m.shape());
     }
     const Tensor shaped = three_d ? m.reshape({n, h, l, s}) : m;
     masks.push_back(m.dtype() == kBool ? additive(shaped, dtype) : shaped);
@@ -167,15 +184,18 @@ MhaOutput MultiheadAttention::forward(const Tensor& query, const Tensor& key, co
     const Tensor& m = *options.key_padding_mask;
     check_mask(m, "key_padding_mask");
     if (m.dtype() != kBool && m.dtype() != dtype) {
-      detail::fail<DTypeError>("{} key_padding_mask must be bool (true = ignore this key) or the query's dtype {}, "
-                               "got {}",
-                               where(), dtype, m.dtype());
+      detail::fail<DTypeError>(
+          "{} key_padding_mask must be bool (true = ignore this key) or the query's dtype {}, "
+          "got {}",
+          where(), dtype, m.dtype());
     }
-    const bool ok = batched ? (m.dim() == 2 && m.size(0) == n && m.size(1) == s) : (m.dim() == 1 && m.size(0) == s);
+    const bool ok = batched ? (m.dim() == 2 && m.size(0) == n && m.size(1) == s)
+                            : (m.dim() == 1 && m.size(0) == s);
     if (!ok) {
-      detail::fail<ShapeError>("{} key_padding_mask must be {} (one flag per key), got {}", where(),
-                               batched ? fmt::format("(N, S) = ({}, {})", n, s) : fmt::format("(S) = ({})", s),
-                               m.shape());
+      detail::fail<ShapeError>(
+          "{} key_padding_mask must be {} (one flag per key), got {}", where(),
+          batched ? fmt::format("(N, S) = ({}, {})", n, s) : fmt::format("(S) = ({})", s),
+          m.shape());
     }
     const Tensor shaped = m.reshape({n, 1, 1, s});
     masks.push_back(m.dtype() == kBool ? additive(shaped, dtype) : shaped);
@@ -186,11 +206,13 @@ MhaOutput MultiheadAttention::forward(const Tensor& query, const Tensor& key, co
   const double dropout_p = is_training() ? options_.dropout : 0.0;
   Tensor y, weights;
   if (!options.need_weights) {
-    y = scaled_dot_product_attention(qh, kh, vh, {.attn_mask = mask, .dropout_p = dropout_p, .is_causal = fused_causal});
+    y = scaled_dot_product_attention(
+        qh, kh, vh, {.attn_mask = mask, .dropout_p = dropout_p, .is_causal = fused_causal});
   } else {
     // Explicit scores so the weights exist to be returned (torch's need_weights path: q scaled
     // first, weights returned after dropout).
-    Tensor scores = matmul(qh * (1.0 / std::sqrt(static_cast<double>(head_dim))), kh.transpose(-2, -1));
+    Tensor scores =
+        matmul(qh * (1.0 / std::sqrt(static_cast<double>(head_dim))), kh.transpose(-2, -1));
     if (mask) scores = scores + *mask;
     Tensor attn = softmax(scores, -1);
     if (dropout_p > 0) attn = functional::dropout(attn, dropout_p, true);

@@ -11,9 +11,9 @@
 namespace ignis::nn {
 
 struct MultiheadAttentionOptions {
-  double dropout = 0.0;             // on the attention weights, in training mode
-  bool bias = true;                 // in_proj_bias and out_proj.bias
-  bool batch_first = false;         // inputs (N, L, E) instead of (L, N, E)
+  double dropout = 0.0;              // on the attention weights, in training mode
+  bool bias = true;                  // in_proj_bias and out_proj.bias
+  bool batch_first = false;          // inputs (N, L, E) instead of (L, N, E)
   std::optional<std::int64_t> kdim;  // the key's features; embed_dim when absent
   std::optional<std::int64_t> vdim;  // the value's features; embed_dim when absent
 };
@@ -59,10 +59,12 @@ struct MhaOutput {
 /// returned; such a row then gives NaN, as in torch.
 class MultiheadAttention : public Module {
  public:
-  MultiheadAttention(std::int64_t embed_dim, std::int64_t num_heads, MultiheadAttentionOptions options = {});
+  MultiheadAttention(std::int64_t embed_dim, std::int64_t num_heads,
+                     MultiheadAttentionOptions options = {});
 
   /// query (L, N, E), key (S, N, kdim), value (S, N, vdim) (batch_first: N first; unbatched: no N).
-  MhaOutput forward(const Tensor& query, const Tensor& key, const Tensor& value, const MhaForwardOptions& options = {});
+  MhaOutput forward(const Tensor& query, const Tensor& key, const Tensor& value,
+                    const MhaForwardOptions& options = {});
   /// Self-attention without masks: forward(x, x, x).output.
   Tensor forward(const Tensor& x) override;
 

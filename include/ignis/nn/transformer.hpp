@@ -15,12 +15,12 @@ namespace ignis::nn {
 
 struct TransformerLayerOptions {
   std::int64_t dim_feedforward = 2048;
-  double dropout = 0.1;            // every Dropout of the layer, and the attention weights'
+  double dropout = 0.1;             // every Dropout of the layer, and the attention weights'
   std::string activation = "relu";  // of the feed-forward block: "relu" or "gelu" (exact)
   double layer_norm_eps = 1e-5;
-  bool batch_first = false;        // (N, L, E) instead of (L, N, E)
-  bool norm_first = false;         // pre-norm: x + f(norm(x)); post-norm: norm(x + f(x))
-  bool bias = true;                // of every Linear, the attention's and the LayerNorms'
+  bool batch_first = false;  // (N, L, E) instead of (L, N, E)
+  bool norm_first = false;   // pre-norm: x + f(norm(x)); post-norm: norm(x + f(x))
+  bool bias = true;          // of every Linear, the attention's and the LayerNorms'
 };
 
 /// Masks of TransformerEncoderLayer::forward (see MhaForwardOptions for their conventions:
@@ -28,7 +28,7 @@ struct TransformerLayerOptions {
 struct EncoderLayerForwardOptions {
   std::optional<Tensor> src_mask;              // (L, L) or (N·nhead, L, L)
   std::optional<Tensor> src_key_padding_mask;  // (N, L)
-  bool is_causal = false;                      // causal self-attention (applied when src_mask is absent)
+  bool is_causal = false;  // causal self-attention (applied when src_mask is absent)
 };
 
 /// Self-attention then a feed-forward block (linear2(dropout(activation(linear1(x))))), each
@@ -38,7 +38,8 @@ struct EncoderLayerForwardOptions {
 /// Children: self_attn, linear1, dropout, linear2, norm1, norm2, dropout1, dropout2.
 class TransformerEncoderLayer : public Module {
  public:
-  TransformerEncoderLayer(std::int64_t d_model, std::int64_t nhead, TransformerLayerOptions options = {});
+  TransformerEncoderLayer(std::int64_t d_model, std::int64_t nhead,
+                          TransformerLayerOptions options = {});
 
   /// src (L, N, E), (N, L, E) with batch_first, or unbatched (L, E); the result has its shape.
   Tensor forward(const Tensor& src, const EncoderLayerForwardOptions& options);
@@ -56,12 +57,12 @@ class TransformerEncoderLayer : public Module {
 
 /// Masks of TransformerDecoderLayer::forward, with MhaForwardOptions's conventions.
 struct DecoderLayerForwardOptions {
-  std::optional<Tensor> tgt_mask;                    // (T, T) or (N·nhead, T, T), self-attention
-  std::optional<Tensor> memory_mask;                 // (T, S) or (N·nhead, T, S), cross-attention
-  std::optional<Tensor> tgt_key_padding_mask;        // (N, T)
-  std::optional<Tensor> memory_key_padding_mask;     // (N, S)
-  bool tgt_is_causal = false;                        // causal self-attention (when tgt_mask is absent)
-  bool memory_is_causal = false;                     // causal cross-attention (when memory_mask is absent)
+  std::optional<Tensor> tgt_mask;                 // (T, T) or (N·nhead, T, T), self-attention
+  std::optional<Tensor> memory_mask;              // (T, S) or (N·nhead, T, S), cross-attention
+  std::optional<Tensor> tgt_key_padding_mask;     // (N, T)
+  std::optional<Tensor> memory_key_padding_mask;  // (N, S)
+  bool tgt_is_causal = false;                     // causal self-attention (when tgt_mask is absent)
+  bool memory_is_causal = false;  // causal cross-attention (when memory_mask is absent)
 };
 
 /// Self-attention over the target, attention from the target to the memory (the encoder's
@@ -72,10 +73,12 @@ struct DecoderLayerForwardOptions {
 /// dropout, linear2, norm1, norm2, norm3, dropout1, dropout2, dropout3.
 class TransformerDecoderLayer : public Module {
  public:
-  TransformerDecoderLayer(std::int64_t d_model, std::int64_t nhead, TransformerLayerOptions options = {});
+  TransformerDecoderLayer(std::int64_t d_model, std::int64_t nhead,
+                          TransformerLayerOptions options = {});
 
   /// tgt (T, N, E) and memory (S, N, E) (batch_first: N first; unbatched: no N).
-  Tensor forward(const Tensor& tgt, const Tensor& memory, const DecoderLayerForwardOptions& options = {});
+  Tensor forward(const Tensor& tgt, const Tensor& memory,
+                 const DecoderLayerForwardOptions& options = {});
   /// Throws ValueError: a decoder layer needs the memory; call forward(tgt, memory).
   Tensor forward(const Tensor& tgt) override;
 
