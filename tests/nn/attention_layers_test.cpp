@@ -379,6 +379,17 @@ TEST(MultiheadAttention, KeyPaddingMaskTrueMeansIgnore) {
   }
   EXPECT_TRUE(all_close(m.forward(q, changed, changed, {.key_padding_mask = padding}).output,
                         {n, l, 8}, values_of(fused.output), 1e-12, 1e-14));
+  // A sample whose keys are all padding: the fused path gives 0 before out_proj (so its bias),
+  // the explicit one NaN, as torch.
+  const Tensor all_padded =
+      tensor({{true, true, true, true, true}, {false, false, false, false, false}});
+  EXPECT_TRUE(all_close(m.forward(q, kv, kv, {.key_padding_mask = all_padded}).output.select(0, 0),
+                        {l, 8}, values_of(m.out_proj->bias.expand({l, 8})), 0, 0));
+  EXPECT_TRUE(
+      std::isnan(m.forward(q, kv, kv, {.key_padding_mask = all_padded, .need_weights = true})
+                     .output.select(0, 0)
+                     .sum()
+                     .item<double>()));
   // With a bool attn_mask as well, both exclusions apply; a float padding mask adds.
   const Tensor blocked = tensor({{false, true, false, false, false},
                                  {false, false, true, false, false},
