@@ -1,5 +1,5 @@
-// Differentiable batch normalisation: the fused forward of the ops layer, and its fused
-// gradient (oneDNN's backward primitive on the CPU) as the node's backward.
+// Differentiable batch and layer normalisation: the fused forwards of the ops layer, and their
+// fused gradients as the nodes' backward.
 #include "ignis/autograd/normalization.hpp"
 
 #include "record.hpp"
@@ -25,6 +25,24 @@ ops::BatchNormForward batch_norm_with_stats(const Tensor& x, const std::optional
                   m = training ? out.mean : out.mean.detach().clone(),
                   v = training ? out.var : out.var.detach().clone()](const Tensor& g) {
                    ops::BatchNormGrads grads = ops::batch_norm_backward(g, x_saved, w_saved, m, v, training, eps, want);
+                   return Grads{grads.x, grads.weight, grads.bias};
+                 });
+  return out;
+}
+
+ops::LayerNormForward layer_norm_with_stats(const Tensor& x, const Shape& normalized_shape,
+                                            const std::optional<Tensor>& weight, const std::optional<Tensor>& bias,
+                                            double eps) {
+  ops::LayerNormForward out = ops::layer_norm(x, normalized_shape, weight, bias, eps);
+  const Tensor w = weight.value_or(Tensor()), b = bias.value_or(Tensor());
+  if (!needs_grad({&x, &w, &b})) return out;
+  const std::array<bool, 3> want{x.requires_grad(), w.defined() && w.requires_grad(),
+                                 b.defined() && b.requires_grad()};
+  out.y = record("NativeLayerNormBackward", out.y, {&x, &w, &b},
+                 [=, x_saved = x.detach(), w_saved = w.defined() ? std::optional<Tensor>(w.detach()) : std::nullopt,
+                  mean = out.mean, rstd = out.rstd](const Tensor& g) {
+                   ops::LayerNormGrads grads =
+                       ops::layer_norm_backward(g, x_saved, normalized_shape, w_saved, mean, rstd, want);
                    return Grads{grads.x, grads.weight, grads.bias};
                  });
   return out;

@@ -139,6 +139,20 @@ class Backend {
                                    const Tensor& weight, const Tensor& mean, const Tensor& var, const Tensor& grad_x,
                                    const Tensor& grad_weight, const Tensor& grad_bias) = 0;
 
+  /// Layer normalisation of each row of x (R, N), contiguous, float32 or float64, into y (R, N):
+  /// y = (x - mean) * rstd * weight + bias (kernels/layer_norm_functors.hpp), where mean and
+  /// rstd = 1 / sqrt(biased variance + eps) are the row's, written to mean and rstd (R,
+  /// contiguous). weight and bias (N) may be undefined: 1 and 0. R > 0 and N > 0 are not
+  /// promised: with no rows or no columns there is nothing to write.
+  virtual void layer_norm(double eps, const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& y,
+                          const Tensor& mean, const Tensor& rstd) = 0;
+  /// The gradients of layer_norm from grad_y (R, N) and the forward's x, weight, mean and rstd:
+  /// grad_x (R, N), grad_weight and grad_bias (N), all overwritten; any of the three may be
+  /// undefined (not wanted); grad_weight is wanted only when there is a weight.
+  virtual void layer_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& weight, const Tensor& mean,
+                                   const Tensor& rstd, const Tensor& grad_x, const Tensor& grad_weight,
+                                   const Tensor& grad_bias) = 0;
+
   /// out[..., j, ...] = in[..., index[..., j, ...], ...] along dim, where index (int64) has
   /// out's shape (torch.gather; index_select passes an expanded index). Throws IndexError for
   /// an index outside [0, in.size(dim)).
@@ -176,6 +190,6 @@ Backend& for_device(Device device);
 Backend& cpu_backend();
 
 /// Version of the C++ interface between libignis and the CUDA plugin; both must agree.
-inline constexpr int kPluginAbiVersion = 7;  // 7: attention; 6: MemoryStats::caching; 5: batch_norm ops, the cuDNN probe
+inline constexpr int kPluginAbiVersion = 8;  // 8: layer_norm ops, BinaryOp::kGelu[Tanh]Backward; 7: attention; 6: MemoryStats::caching; 5: batch_norm ops, the cuDNN probe
 
 }  // namespace ignis::backend

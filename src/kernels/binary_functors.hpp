@@ -78,6 +78,34 @@ struct Minimum {
   IGNIS_HOST_DEVICE T operator()(T a, T b) const { return MinReduce::combine(a, b); }
 };
 
+/// The gradient of the exact GELU (UnaryOp::kGelu) in one pass: a = x, b = the incoming
+/// gradient; b * (Φ(x) + x φ(x)), Φ and φ the standard normal CDF and density.
+struct GeluBackward {
+  static constexpr bool kIntegral = false, kOutBool = false;
+  template <class T>
+  IGNIS_HOST_DEVICE T operator()(T x, T grad) const {
+    constexpr T kInvSqrt2 = T(0.70710678118654752440), kInvSqrt2Pi = T(0.39894228040143267794);
+    const T cdf = T(0.5) * (T(1) + std::erf(x * kInvSqrt2));
+    const T pdf = std::exp(T(-0.5) * x * x) * kInvSqrt2Pi;
+    return grad * (cdf + x * pdf);
+  }
+};
+
+/// The gradient of GELU's tanh approximation (UnaryOp::kGeluTanh): a = x, b = the incoming
+/// gradient. With u = √(2/π)(x + 0.044715 x³) and t = tanh(u):
+/// b * (½(1 + t) + ½ x (1 - t²) √(2/π)(1 + 3·0.044715 x²)).
+struct GeluTanhBackward {
+  static constexpr bool kIntegral = false, kOutBool = false;
+  template <class T>
+  IGNIS_HOST_DEVICE T operator()(T x, T grad) const {
+    constexpr T kSqrt2OverPi = T(0.79788456080286535588), kCubic = T(0.044715);
+    const T x2 = x * x;
+    const T t = std::tanh(kSqrt2OverPi * x * (T(1) + kCubic * x2));
+    const T du = kSqrt2OverPi * (T(1) + T(3) * kCubic * x2);
+    return grad * (T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * du);
+  }
+};
+
 #define IGNIS_COMPARISON_FUNCTOR(Name, expr)                          \
   struct Name {                                                       \
     static constexpr bool kIntegral = true, kOutBool = true;          \
@@ -103,6 +131,8 @@ IGNIS_HOST_DEVICE decltype(auto) visit_binary(BinaryOp op, F&& f) {
     case BinaryOp::kPow: return f(Pow{});
     case BinaryOp::kMaximum: return f(Maximum{});
     case BinaryOp::kMinimum: return f(Minimum{});
+    case BinaryOp::kGeluBackward: return f(GeluBackward{});
+    case BinaryOp::kGeluTanhBackward: return f(GeluTanhBackward{});
     case BinaryOp::kEq: return f(Eq{});
     case BinaryOp::kNe: return f(Ne{});
     case BinaryOp::kLt: return f(Lt{});

@@ -13,6 +13,7 @@ enum class UnaryOp : std::uint8_t {
 
 enum class BinaryOp : std::uint8_t {
   kAdd, kSub, kMul, kDiv, kPow, kMaximum, kMinimum,  // result has the operands' dtype
+  kGeluBackward, kGeluTanhBackward,                  // (x, grad) -> grad * GELU'(x); floating only
   kEq, kNe, kLt, kLe, kGt, kGe,                      // result is bool
 };
 

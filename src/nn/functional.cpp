@@ -62,22 +62,9 @@ Tensor batch_norm(const Tensor& x, const std::optional<Tensor>& running_mean, co
 
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const std::optional<Tensor>& weight,
                   const std::optional<Tensor>& bias, double eps) {
-  const int n = normalized_shape.size();
-  bool matches = n >= 1 && x.dim() >= n;
-  for (int i = 0; matches && i < n; ++i) matches = x.size(x.dim() - n + i) == normalized_shape[i];
-  if (!matches) {
-    detail::fail<ShapeError>("[layer_norm] input shape {} does not end with normalized_shape {}", x.shape(),
-                             normalized_shape);
-  }
-  Dims dims;
-  for (int i = 0; i < n; ++i) dims.push_back(x.dim() - n + i);
-  const Tensor mu = mean(x, dims, kKeepDim);
-  const Tensor centered = x - mu;
-  const Tensor variance = mean(centered * centered, dims, kKeepDim);  // biased, as PyTorch
-  Tensor y = centered * rsqrt(variance + eps);
-  if (weight) y = y * *weight;
-  if (bias) y = y + *bias;
-  return y;
+  // The fused op (one pass over each row forward, one backward) instead of ~9 composed ops
+  // forward and ~20 backward: W8's LayerNorms.
+  return layer_norm_with_stats(x, normalized_shape, weight, bias, eps).y;
 }
 
 Tensor embedding(const Tensor& indices, const Tensor& weight) {

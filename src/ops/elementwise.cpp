@@ -50,7 +50,8 @@ Tensor unary_op(UnaryOp op, const char* name, const Tensor& x, backend::UnaryPar
 /// The dtype the arithmetic runs in, per op: true division and pow with float operands need
 /// floating point; everything else uses the promoted type.
 DType compute_dtype(BinaryOp op, DType promoted) {
-  if (op == BinaryOp::kDiv && !is_floating_point(promoted)) return DType::kFloat32;
+  const bool floating_only = op == BinaryOp::kDiv || op == BinaryOp::kGeluBackward || op == BinaryOp::kGeluTanhBackward;
+  if (floating_only && !is_floating_point(promoted)) return DType::kFloat32;
   return promoted;
 }
 
@@ -126,6 +127,10 @@ Tensor erf(const Tensor& x) { return unary_op(UnaryOp::kErf, "erf", x); }
 Tensor gelu(const Tensor& x, GeluApproximation approximate) {
   return approximate == GeluApproximation::kTanh ? unary_op(UnaryOp::kGeluTanh, "gelu", x)
                                                  : unary_op(UnaryOp::kGelu, "gelu", x);
+}
+Tensor gelu_backward(const Tensor& grad, const Tensor& x, GeluApproximation approximate) {
+  const BinaryOp op = approximate == GeluApproximation::kTanh ? BinaryOp::kGeluTanhBackward : BinaryOp::kGeluBackward;
+  return binary_tt(op, "gelu_backward", x, grad);
 }
 Tensor isnan(const Tensor& x) { return unary_op(UnaryOp::kIsNan, "isnan", x); }
 Tensor isfinite(const Tensor& x) { return unary_op(UnaryOp::kIsFinite, "isfinite", x); }

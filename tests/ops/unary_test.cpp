@@ -149,5 +149,55 @@ TEST_P(UnaryOnDevice, AgreesWithTheCpu) {
 
 INSTANTIATE_TEST_SUITE_P(Devices, UnaryOnDevice, ::testing::ValuesIn(test_devices()), device_name);
 
+/// d gelu / dx in double, from the definitions (exact: Φ(x) + x φ(x); tanh: the chain rule).
+double gelu_derivative(double x, GeluApproximation approximate) {
+  if (approximate == GeluApproximation::kNone) {
+    return 0.5 * (1 + std::erf(x / std::sqrt(2.0))) + x * std::exp(-0.5 * x * x) / std::sqrt(2 * M_PI);
+  }
+  const double k = std::sqrt(2 / M_PI), t = std::tanh(k * (x + 0.044715 * x * x * x));
+  return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x);
+}
+
+class GeluBackwardDevice : public DeviceTest {};
+
+// The fused backward (one BinaryOp pass) against the derivative in double, on every layout,
+// both dtypes and both approximations, and where the tails of erf and tanh saturate.
+TEST_P(GeluBackwardDevice, MatchesTheDerivativeInDouble) {
+  std::uint64_t seed = 100;
+  for (GeluApproximation approximate : {GeluApproximation::kNone, GeluApproximation::kTanh}) {
+    for (DType dtype : {kFloat32, kFloat64}) {
+      for (const Shape& shape : standard_shapes()) {
+        for (Layout layout : kAllLayouts) {
+          const Tensor x = random_tensor(shape, dtype, layout, -12, 12, seed++);
+          const Tensor g = random_tensor(shape, dtype, Layout::kContiguous, -2, 2, seed++);
+          const Tensor dx = ops::gelu_backward(g.to(device()), x.to(device()), approximate);
+          EXPECT_EQ(dx.device().type(), device().type());
+          EXPECT_EQ(dx.dtype(), dtype);
+          std::vector<double> expected;
+          const std::vector<double> xv = values_of(x), gv = values_of(g);
+          for (std::size_t i = 0; i < xv.size(); ++i) expected.push_back(gv[i] * gelu_derivative(xv[i], approximate));
+          const Tolerance tol = tolerance_for(dtype);
+          // float32, tanh form: where |u| is large, 1 + t and 1 - t² cancel (as in PyTorch's
+          // formula), leaving an absolute error of a few float ulps of 1 in a ~1e-6 derivative.
+          const double atol = dtype == kFloat32 && approximate == GeluApproximation::kTanh ? 4e-6 : tol.atol;
+          EXPECT_TRUE(all_close(dx, shape, expected, tol.rtol, atol))
+              << name(dtype) << " " << shape << " " << name(layout) << " tanh=" << (approximate == GeluApproximation::kTanh);
+        }
+      }
+    }
+  }
+}
+
+TEST_P(GeluBackwardDevice, KnownValuesAndIntegerPromotion) {
+  // GELU'(0) = 1/2, GELU'(1) = Φ(1) + φ(1) = 0.8413447460685429 + 0.24197072451914337.
+  const Tensor x = tensor({0.0, 1.0, -30.0, 30.0}).to(kFloat64).to(device());
+  const Tensor dx = ops::gelu_backward(tensor({2.0, 1.0, 1.0, 1.0}).to(kFloat64).to(device()), x);
+  EXPECT_EQ(dx.dtype(), kFloat64);
+  EXPECT_TRUE(all_close(dx, {4}, {1.0, 1.0833154705876863, 0, 1}, 1e-12, 1e-15));
+  EXPECT_EQ(ops::gelu_backward(tensor({1}), tensor({0})).dtype(), kFloat32);
+}
+
+INSTANTIATE_TEST_SUITE_P(Devices, GeluBackwardDevice, ::testing::ValuesIn(test_devices()), device_name);
+
 }  // namespace
 }  // namespace ignis

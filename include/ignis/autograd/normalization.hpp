@@ -15,4 +15,11 @@ ops::BatchNormForward batch_norm_with_stats(const Tensor& x, const std::optional
                                             const std::optional<Tensor>& bias, const std::optional<Tensor>& mean,
                                             const std::optional<Tensor>& var, bool training, double eps);
 
+/// Differentiable layer normalisation (shapes and rules as ops::layer_norm): y and each row's
+/// statistics (no gradient); gradients flow to x, the weight and the bias through the fused
+/// backward (ops::layer_norm_backward).
+ops::LayerNormForward layer_norm_with_stats(const Tensor& x, const Shape& normalized_shape,
+                                            const std::optional<Tensor>& weight, const std::optional<Tensor>& bias,
+                                            double eps);
+
 }  // namespace ignis

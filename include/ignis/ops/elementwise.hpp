@@ -33,9 +33,11 @@ Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
 /// The error function.
 Tensor erf(const Tensor& x);
-/// The exact GELU: x * Φ(x).
 /// GELU: exact (x Φ(x), the default) or its tanh approximation (torch's approximate='tanh').
 Tensor gelu(const Tensor& x, GeluApproximation approximate = GeluApproximation::kNone);
+/// grad * d gelu(x) / dx in one pass (the backward of gelu), grad and x broadcast together;
+/// integer inputs become float32.
+Tensor gelu_backward(const Tensor& grad, const Tensor& x, GeluApproximation approximate = GeluApproximation::kNone);
 Tensor isnan(const Tensor& x);
 Tensor isfinite(const Tensor& x);
 /// Limits x to [min, max]; either bound may be omitted (not both). NaN stays NaN.

@@ -36,6 +36,11 @@ class CpuBackend final : public Backend {
   void batch_norm_backward(const BatchNormParams& params, const Tensor& grad_y, const Tensor& x, const Tensor& weight,
                            const Tensor& mean, const Tensor& var, const Tensor& grad_x, const Tensor& grad_weight,
                            const Tensor& grad_bias) override;
+  void layer_norm(double eps, const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& y,
+                  const Tensor& mean, const Tensor& rstd) override;
+  void layer_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& weight, const Tensor& mean,
+                           const Tensor& rstd, const Tensor& grad_x, const Tensor& grad_weight,
+                           const Tensor& grad_bias) override;
   void gather(const Tensor& in, int dim, const Tensor& index, const Tensor& out) override;
   void scatter_add(const Tensor& out, int dim, const Tensor& index, const Tensor& src) override;
   void optimizer_step(OptimizerOp op, const OptimizerStepParams& params, const Tensor& param, const Tensor& grad,
