@@ -30,14 +30,16 @@ constexpr double kInitStd = 0.02;
 /// nanoGPT's lm_head, whose weight is the token embedding's.
 class TiedWeight : public nn::Module {
  public:
-  explicit TiedWeight(const Tensor& weight) : Module("Linear") { register_shared_parameter("weight", weight); }
-  Tensor forward(const Tensor& x) override { return linear(x, named_parameters().front().second); }
+  explicit TiedWeight(const Tensor& weight) : Module("Linear"), weight_(register_shared_parameter("weight", weight)) {}
+  Tensor forward(const Tensor& x) override { return linear(x, weight_); }
 
  protected:
   std::string extra_repr() const override {
-    const Tensor& w = named_parameters().front().second;
-    return fmt::format("in_features={}, out_features={}, bias=False", w.size(1), w.size(0));
+    return fmt::format("in_features={}, out_features={}, bias=False", weight_.size(1), weight_.size(0));
   }
+
+ private:
+  Tensor weight_;  // the same handle as the embedding's (to() changes data in place, not handles)
 };
 
 nn::LayerNormOptions layer_norm_options(const GptConfig& c) { return {.eps = 1e-5, .bias = c.bias}; }
